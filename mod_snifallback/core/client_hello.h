@@ -1,0 +1,82 @@
+// Bounded parser of a TLS ClientHello. Pure C++17: no httpd, APR or OpenSSL types.
+//
+// Input is either the bare handshake message (type 0x01, 3-byte length, body) as OpenSSL's message
+// callback hands it over, or the raw TLS record stream a client sends (one or more records of
+// content type 22, the hello possibly fragmented across them). Every length is checked against the
+// bytes that are really there; counts and sizes have hard limits.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace snifallback {
+
+// Why a ClientHello could not be parsed. `ok` means the hello is complete and well-formed.
+enum class ParseError {
+    ok = 0,
+    empty,               // no bytes at all
+    truncated,           // a length points past the end of the input
+    not_handshake,       // record stream whose first record is not a handshake (content type 22)
+    not_client_hello,    // handshake message type is not client_hello (1)
+    bad_record,          // record header is malformed (version or length out of range)
+    bad_length,          // an inner length is inconsistent (odd cipher list, overlong vector ...)
+    too_large,           // the hello exceeds the hard size limit
+    too_many,            // a list exceeds its hard count limit
+    duplicate_extension, // the same extension type twice (RFC 8446 4.2 forbids it)
+    malformed_extension, // an extension we read (SNI, ALPN, versions ...) has a bad body
+};
+
+// Short stable text for logs and the CLI, e.g. "truncated".
+const char *to_string(ParseError error) noexcept;
+
+// Hard limits: a real hello is well under these; anything larger is refused, not truncated.
+struct ParseLimits {
+    static constexpr std::size_t max_hello_bytes = 64 * 1024;   // handshake message, header included
+    static constexpr std::size_t max_cipher_suites = 512;
+    static constexpr std::size_t max_extensions = 128;
+    static constexpr std::size_t max_list_entries = 256;         // groups, sigalgs, versions, ALPN
+    static constexpr std::size_t max_name_bytes = 255;           // one SNI host name / ALPN value
+};
+
+// TLS protocol version numbers as on the wire (0x0303 = TLS 1.2).
+constexpr std::uint16_t tls_version_ssl3 = 0x0300;
+constexpr std::uint16_t tls_version_1_0 = 0x0301;
+constexpr std::uint16_t tls_version_1_1 = 0x0302;
+constexpr std::uint16_t tls_version_1_2 = 0x0303;
+constexpr std::uint16_t tls_version_1_3 = 0x0304;
+
+// RFC 8701 GREASE values (0x0a0a, 0x1a1a, ... 0xfafa).
+constexpr bool is_grease(std::uint16_t value) noexcept {
+    return (value & 0x0f0f) == 0x0a0a && (value >> 8) == (value & 0xff);
+}
+
+// "TLSv1.3", "TLSv1.2", ..., "SSLv3", or "0x7f12" for anything else.
+std::string tls_version_name(std::uint16_t version);
+
+struct ClientHello {
+    std::uint16_t legacy_version = 0;            // client_version field
+    std::uint16_t highest_version = 0;           // highest non-GREASE supported_versions, else legacy
+    std::vector<std::uint16_t> cipher_suites;    // as offered, GREASE included
+    std::vector<std::uint16_t> extensions;       // extension types in wire order, GREASE included
+    std::vector<std::uint16_t> supported_versions;
+    std::vector<std::uint16_t> supported_groups;
+    std::vector<std::uint8_t> ec_point_formats;
+    std::vector<std::uint16_t> signature_algorithms;
+    std::vector<std::string> alpn;               // protocol names as bytes (may be non-printable)
+    bool sni_present = false;                    // a server_name extension with a host_name entry
+    std::string sni;                             // first host_name entry, raw bytes (untrusted)
+};
+
+// Parse a bare handshake message: 0x01, 3-byte length, body.
+ParseError parse_client_hello_message(const std::uint8_t *data, std::size_t size, ClientHello &out);
+
+// Parse a record stream that starts at a TLS record header (0x16 0x03 ...): reassembles the first
+// handshake message across records and parses it.
+ParseError parse_client_hello_records(const std::uint8_t *data, std::size_t size, ClientHello &out);
+
+// Either form: records when the input starts with 0x16, a bare message when it starts with 0x01.
+ParseError parse_client_hello(const std::uint8_t *data, std::size_t size, ClientHello &out);
+
+}  // namespace snifallback

@@ -1,0 +1,97 @@
+// Directives, per-server configuration and its merge.
+#include <cstring>
+#include <new>
+
+#include "httpd/glue.h"
+
+#include "http_core.h"
+#include "apr_strings.h"
+
+namespace snifallback::glue {
+namespace {
+
+void destroy_server_config(ServerConfig *config) noexcept { config->~ServerConfig(); }
+
+apr_status_t server_config_cleanup(void *data) {
+    destroy_server_config(static_cast<ServerConfig *>(data));
+    return APR_SUCCESS;
+}
+
+ServerConfig *new_server_config(apr_pool_t *p) {
+    void *memory = apr_pcalloc(p, sizeof(ServerConfig));
+    auto *config = new (memory) ServerConfig();
+    apr_pool_cleanup_register(p, config, server_config_cleanup, apr_pool_cleanup_null);
+    return config;
+}
+
+template <typename T>
+T merged(T base, T add, T unset) {
+    return add != unset ? add : base;
+}
+
+// The one place that checks where a directive may appear, so every setter answers the same way.
+enum class Scope { server_only, server_or_vhost };
+
+const char *check_scope(cmd_parms *cmd, Scope scope) {
+    unsigned forbidden = scope == Scope::server_only ? GLOBAL_ONLY : NOT_IN_DIR_CONTEXT;
+    return ap_check_cmd_context(cmd, forbidden);
+}
+
+const char *set_fingerprint(cmd_parms *cmd, void *, const char *arg) {
+    if (const char *error = check_scope(cmd, Scope::server_only)) return error;
+    ServerConfig *config = server_config(cmd->server);
+    if (!strcasecmp(arg, "nosni")) {
+        config->fingerprint = FingerprintMode::nosni;
+    } else if (!strcasecmp(arg, "all")) {
+        config->fingerprint = FingerprintMode::all;
+    } else if (!strcasecmp(arg, "off")) {
+        config->fingerprint = FingerprintMode::off;
+    } else {
+        return apr_psprintf(cmd->pool,
+                            "%s: unknown value '%s'; supported values are 'nosni' (default), "
+                            "'all' and 'off'",
+                            cmd->cmd->name, arg);
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+ServerConfig *server_config(const server_rec *s) noexcept {
+    return static_cast<ServerConfig *>(ap_get_module_config(s->module_config, &snifallback_module));
+}
+
+FingerprintMode effective_fingerprint(const ServerConfig &config) noexcept {
+    return config.fingerprint == FingerprintMode::unset ? FingerprintMode::nosni : config.fingerprint;
+}
+
+void *create_server_config(apr_pool_t *p, server_rec *) { return new_server_config(p); }
+
+void *merge_server_config(apr_pool_t *p, void *base_ptr, void *add_ptr) {
+    const auto *base = static_cast<const ServerConfig *>(base_ptr);
+    const auto *add = static_cast<const ServerConfig *>(add_ptr);
+    ServerConfig *config = new_server_config(p);
+    config->fingerprint = merged(base->fingerprint, add->fingerprint, FingerprintMode::unset);
+    // ssl_ctx is filled per server by mod_ssl's init_server hook after merging; not inherited.
+    return config;
+}
+
+namespace {
+// In C++ httpd's command_rec holds every setter as `cmd_func`, a C-style "any arguments" pointer;
+// going through void(*)() is the cast compilers accept as deliberate.
+template <typename Setter>
+cmd_func as_cmd_func(Setter setter) {
+    return reinterpret_cast<cmd_func>(reinterpret_cast<void (*)()>(setter));
+}
+}  // namespace
+
+#define SNIF_TAKE1(name, fn, where, help) AP_INIT_TAKE1(name, as_cmd_func(fn), nullptr, where, help)
+
+const command_rec directives[] = {
+    SNIF_TAKE1("SNIFallbackFingerprint", set_fingerprint, RSRC_CONF,
+               "SNIFallbackFingerprint nosni|all|off - which TLS ClientHellos get JA3/JA4 "
+               "fingerprints (default nosni: only those without SNI)"),
+    {nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr},
+};
+
+}  // namespace snifallback::glue

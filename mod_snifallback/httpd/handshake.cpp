@@ -1,0 +1,135 @@
+// The handshake side: mod_ssl's optional hooks and the per-connection OpenSSL callbacks.
+//
+// Path (design.md section 4): mod_ssl runs pre_handshake right after SSL_new() for each inbound
+// connection; there we install a message callback that sees the raw ClientHello before OpenSSL,
+// mod_ssl's own ClientHello callback or the SNI callback process it.
+#include <new>
+
+#include "httpd/glue.h"
+
+#include "http_connection.h"
+#include "mod_ssl_openssl.h"
+
+#include "core/fingerprint.h"
+
+namespace snifallback::glue {
+namespace {
+
+constexpr int content_type_handshake = 22;  // SSL3_RT_HANDSHAKE
+constexpr unsigned char handshake_client_hello = 1;
+
+apr_status_t connection_state_cleanup(void *data) {
+    static_cast<ConnectionState *>(data)->~ConnectionState();
+    return APR_SUCCESS;
+}
+
+ConnectionState *new_connection_state(conn_rec *c, SSL *ssl, FingerprintMode mode) {
+    void *memory = apr_pcalloc(c->pool, sizeof(ConnectionState));
+    auto *state = new (memory) ConnectionState();
+    state->connection = c;
+    state->ssl = ssl;
+    state->fingerprint = mode;
+    apr_pool_cleanup_register(c->pool, state, connection_state_cleanup, apr_pool_cleanup_null);
+    return state;
+}
+
+bool wants_fingerprint(const ConnectionState &state) noexcept {
+    switch (state.fingerprint) {
+        case FingerprintMode::all: return true;
+        case FingerprintMode::nosni: return state.sni == ConnectionState::Sni::absent;
+        default: return false;
+    }
+}
+
+void observe_client_hello(ConnectionState &state, const unsigned char *buf, std::size_t len) {
+    ClientHello hello;
+    state.parse_error = parse_client_hello_message(buf, len, hello);
+    if (state.parse_error != ParseError::ok) {
+        // OpenSSL decides whether the hello is acceptable; we only lose our view of it.
+        ap_log_cerror(APLOG_MARK, APLOG_DEBUG, 0, state.connection,
+                      "SNIF0002: ClientHello not understood (%s); SNI will be asked of OpenSSL",
+                      to_string(state.parse_error));
+        return;
+    }
+    state.sni = hello.sni_present ? ConnectionState::Sni::present : ConnectionState::Sni::absent;
+    state.offered_max_version = hello.highest_version;
+    if (wants_fingerprint(state)) {
+        state.ja3 = ja3_string(hello);
+        state.ja3_hash = ja3_hash(state.ja3);
+        state.ja4 = ja4(hello);
+    }
+}
+
+// OpenSSL message callback: sees every handshake message and alert of the connection.
+extern "C" void on_tls_message(int write_p, int, int content_type, const void *buf, size_t len,
+                               SSL *ssl, void *arg) noexcept {
+    auto *state = static_cast<ConnectionState *>(arg);
+    if (state == nullptr || write_p != 0) return;  // never touch the callback from a write
+    try {
+        const auto *bytes = static_cast<const unsigned char *>(buf);
+        if (content_type == content_type_handshake && len > 0 &&
+            bytes[0] == handshake_client_hello && !state->hello_seen) {
+            state->hello_seen = true;  // a second hello after HelloRetryRequest changes nothing
+            observe_client_hello(*state, bytes, len);
+        }
+        // SNI clients need nothing more from us: stop being called on their records.
+        const bool done_with_sni_client = state->hello_seen &&
+                                          state->sni == ConnectionState::Sni::present;
+        if (done_with_sni_client || SSL_is_init_finished(ssl)) {
+            SSL_set_msg_callback(ssl, nullptr);
+            SSL_set_msg_callback_arg(ssl, nullptr);
+        }
+    } catch (...) {
+        // Nothing may cross into OpenSSL; the connection simply goes unobserved.
+        SSL_set_msg_callback(ssl, nullptr);
+    }
+}
+
+int on_init_server(server_rec *s, apr_pool_t *, int is_proxy, SSL_CTX *ctx) {
+    if (is_proxy) return DECLINED;
+    if (ServerConfig *config = server_config(s)) config->ssl_ctx = ctx;
+    return OK;
+}
+
+int on_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy) {
+    if (is_proxy || ssl == nullptr) return DECLINED;
+    try {
+        const ServerConfig *config = server_config(c->base_server);
+        const FingerprintMode mode = config ? effective_fingerprint(*config) : FingerprintMode::nosni;
+        ConnectionState *state = new_connection_state(c, ssl, mode);
+        ap_set_module_config(c->conn_config, &snifallback_module, state);
+        SSL_set_msg_callback(ssl, on_tls_message);
+        SSL_set_msg_callback_arg(ssl, state);
+    } catch (const std::bad_alloc &) {
+        ap_log_cerror(APLOG_MARK, APLOG_ERR, 0, c,
+                      "SNIF0001: out of memory setting up the ClientHello observer; "
+                      "connection served unobserved");
+        return DECLINED;
+    }
+    return OK;
+}
+
+}  // namespace
+
+ConnectionState *connection_state(conn_rec *c) noexcept {
+    if (c == nullptr) return nullptr;
+    if (c->master) c = c->master;  // HTTP/2 stream: the TLS state is the master connection's
+    return static_cast<ConnectionState *>(ap_get_module_config(c->conn_config, &snifallback_module));
+}
+
+bool connection_lacks_sni(ConnectionState &state) noexcept {
+    if (state.sni == ConnectionState::Sni::unknown && state.ssl != nullptr) {
+        state.sni = SSL_get_servername(state.ssl, TLSEXT_NAMETYPE_host_name) != nullptr
+                        ? ConnectionState::Sni::present
+                        : ConnectionState::Sni::absent;
+    }
+    return state.sni == ConnectionState::Sni::absent;
+}
+
+void register_handshake_hooks(apr_pool_t *) {
+    // Optional hooks: they exist only when mod_ssl is loaded; without it the module has nothing to see.
+    APR_OPTIONAL_HOOK(ssl, init_server, on_init_server, nullptr, nullptr, APR_HOOK_MIDDLE);
+    APR_OPTIONAL_HOOK(ssl, pre_handshake, on_pre_handshake, nullptr, nullptr, APR_HOOK_MIDDLE);
+}
+
+}  // namespace snifallback::glue

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Build mod_snifallback with apxs instead of CMake, and with --install install it the apxs way.
+#
+#   scripts/apxs-build.sh              # builds into build-apxs/ (module: build-apxs/.libs/mod_snifallback.so)
+#   scripts/apxs-build.sh --install    # ... then `apxs -i -a -n snifallback` into `apxs -q LIBEXECDIR`
+#
+# `apxs -c file.cpp` silently makes an empty module: apxs compiles only *.c. So the C++ sources are
+# compiled with APR's libtool in C++ mode and apxs only links the objects, with libstdc++ and OpenSSL.
+# Environment: APXS (default apxs), CXX (default g++), OUT (build directory).
+set -euo pipefail
+
+src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+out=${OUT:-$src/build-apxs}
+apxs=${APXS:-apxs}
+cxx=${CXX:-g++}
+install=0
+case "${1:-}" in
+  --install) install=1 ;;
+  "") ;;
+  *) echo "usage: $0 [--install]" >&2; exit 2 ;;
+esac
+
+read -r -a libtool <<<"$("$apxs" -q LIBTOOL)"
+httpd_include=$("$apxs" -q INCLUDEDIR)
+read -r -a apr_flags <<<"$(apr-1-config --includes --cppflags) $(apu-1-config --includes)"
+cxxflags=(-std=c++17 -O2 -g -fPIC -Wall -Wextra)
+
+mkdir -p "$out"
+cd "$out"
+objects=()
+compile() {  # compile SOURCE OBJECT-STEM [extra flags...]
+  local source=$1 stem=$2
+  shift 2
+  "${libtool[@]}" --silent --mode=compile --tag=CXX "$cxx" "${cxxflags[@]}" \
+    -I"$src/mod_snifallback" "$@" -c "$source" -o "$stem.lo"
+  objects+=("$stem.lo")
+}
+# The core is compiled without any httpd or APR include directory, as in the CMake build.
+for f in "$src"/mod_snifallback/core/*.cpp; do
+  compile "$f" "core_$(basename "${f%.cpp}")"
+done
+for f in "$src"/mod_snifallback/httpd/*.cpp; do
+  compile "$f" "glue_$(basename "${f%.cpp}")" -I"$httpd_include" "${apr_flags[@]}"
+done
+"$apxs" -c -o mod_snifallback.la "${objects[@]}" -lstdc++ -lssl -lcrypto >/dev/null
+echo "built $out/.libs/mod_snifallback.so"
+
+if ((install)); then
+  "$apxs" -i -a -n snifallback mod_snifallback.la
+fi

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Install, from Debian's packages only, everything the build, the tests and the demo need.
+# Idempotent: packages already present are not fetched again; apt lists are refreshed only when
+# something is missing.
+set -euo pipefail
+
+packages=(
+  apache2 apache2-dev apache2-ssl-dev libapr1-dev libaprutil1-dev
+  libssl-dev libssl3 openssl
+  cmake g++ make pkg-config libtool-bin
+  catch2
+  curl nghttp2-client
+  python3 python3-pytest
+  tshark
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
+done
+
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+
+export DEBIAN_FRONTEND=noninteractive
+if ((${#missing[@]})); then
+  echo "deps: installing ${missing[*]}" >&2
+  "${sudo_cmd[@]}" apt-get update -qq
+  # tshark asks whether non-root users may capture; answer no without a prompt.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | "${sudo_cmd[@]}" debconf-set-selections
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# mod_ssl warns at start-up when the running libssl is older than the one it was built against:
+# keep libssl3 as new as the archive has it (a no-op when it already is).
+if apt-get -s install --only-upgrade libssl3 2>/dev/null | grep -q '^Inst libssl3'; then
+  "${sudo_cmd[@]}" apt-get install -y -qq --only-upgrade libssl3 libssl-dev openssl >/dev/null
+fi
+
+# Debian's package starts the system apache2 on port 80; the project never uses it.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet apache2 2>/dev/null; then
+  "${sudo_cmd[@]}" systemctl stop apache2 || true
+fi
+exit 0
