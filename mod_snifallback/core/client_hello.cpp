@@ -9,7 +9,6 @@ namespace {
 
 constexpr std::uint8_t record_type_handshake = 22;
 constexpr std::uint8_t handshake_type_client_hello = 1;
-constexpr std::size_t record_header_bytes = 5;
 constexpr std::size_t handshake_header_bytes = 4;
 constexpr std::size_t max_record_bytes = 16384;  // TLSPlaintext.length <= 2^14 (RFC 8446 5.1)
 constexpr std::size_t random_bytes = 32;
