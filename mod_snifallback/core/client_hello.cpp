@@ -377,7 +377,11 @@ ParseError parse_client_hello(const std::uint8_t *data, std::size_t size, Client
     if (data[0] == record_type_handshake) return parse_client_hello_records(data, size, out);
     if (data[0] == handshake_type_client_hello) return parse_client_hello_message(data, size, out);
     reset(out);
-    return ParseError::not_handshake;
+    // Another record type (change_cipher_spec, alert, application_data, heartbeat) or an SSLv2-style
+    // record is not a handshake; any other first byte reads as the type of another handshake message.
+    const std::uint8_t first = data[0];
+    if ((first >= 20 && first <= 24) || first >= 0x80) return ParseError::not_handshake;
+    return ParseError::not_client_hello;
 }
 
 }  // namespace snifallback

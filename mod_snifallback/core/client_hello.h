@@ -76,7 +76,9 @@ ParseError parse_client_hello_message(const std::uint8_t *data, std::size_t size
 // handshake message across records and parses it.
 ParseError parse_client_hello_records(const std::uint8_t *data, std::size_t size, ClientHello &out);
 
-// Either form: records when the input starts with 0x16, a bare message when it starts with 0x01.
+// Either form: records when the input starts with 0x16, a bare message when it starts with 0x01;
+// other record types (20-24) and SSLv2-style input give not_handshake, other first bytes
+// not_client_hello.
 ParseError parse_client_hello(const std::uint8_t *data, std::size_t size, ClientHello &out);
 
 }  // namespace snifallback
