@@ -135,7 +135,8 @@ int main(int argc, char **argv) {
         if (!snifallback::decode_hex(line, bytes)) {
             out = error("invalid hex");
         } else {
-            const ParseError status = snifallback::parse_client_hello(bytes.data(), bytes.size(), hello);
+            const ParseError status =
+                snifallback::parse_client_hello(bytes.data(), bytes.size(), hello);
             out = status == ParseError::ok ? render(hello) : error(snifallback::to_string(status));
         }
         out.push_back('\n');

@@ -24,7 +24,7 @@ constexpr std::uint8_t sni_type_host_name = 0;
 
 // A bounds-checked cursor over untrusted bytes: every read says whether the bytes were there.
 class Reader {
-public:
+  public:
     Reader(const std::uint8_t *data, std::size_t size) noexcept : data_(data), size_(size) {}
 
     std::size_t remaining() const noexcept { return size_ - pos_; }
@@ -61,7 +61,7 @@ public:
         return true;
     }
 
-private:
+  private:
     const std::uint8_t *data_;
     std::size_t size_;
     std::size_t pos_ = 0;
@@ -220,9 +220,8 @@ ParseError parse_body(Reader body, ClientHello &out) {
             if (!extensions.u16(type) || !extensions.u16(length)) return ParseError::bad_length;
             if (!extensions.sub(length, data)) return ParseError::truncated;
             // GREASE extensions are exempt: they carry no meaning and a client may repeat one.
-            if (!is_grease(type) &&
-                std::find(out.extensions.begin(), out.extensions.end(), type) !=
-                    out.extensions.end()) {
+            if (!is_grease(type) && std::find(out.extensions.begin(), out.extensions.end(), type) !=
+                                        out.extensions.end()) {
                 return ParseError::duplicate_extension;
             }
             out.extensions.push_back(type);
@@ -377,8 +376,9 @@ ParseError parse_client_hello(const std::uint8_t *data, std::size_t size, Client
     if (data[0] == record_type_handshake) return parse_client_hello_records(data, size, out);
     if (data[0] == handshake_type_client_hello) return parse_client_hello_message(data, size, out);
     reset(out);
-    // Another record type (change_cipher_spec, alert, application_data, heartbeat) or an SSLv2-style
-    // record is not a handshake; any other first byte reads as the type of another handshake message.
+    // Another record type (change_cipher_spec, alert, application_data, heartbeat) or an
+    // SSLv2-style record is not a handshake; any other first byte reads as the type of another
+    // handshake message.
     const std::uint8_t first = data[0];
     if ((first >= 20 && first <= 24) || first >= 0x80) return ParseError::not_handshake;
     return ParseError::not_client_hello;

@@ -16,16 +16,16 @@ namespace snifallback {
 // Why a ClientHello could not be parsed. `ok` means the hello is complete and well-formed.
 enum class ParseError {
     ok = 0,
-    empty,               // no bytes at all
-    truncated,           // a length points past the end of the input
-    not_handshake,       // record stream whose first record is not a handshake (content type 22)
-    not_client_hello,    // handshake message type is not client_hello (1)
-    bad_record,          // record header is malformed (version or length out of range)
-    bad_length,          // an inner length is inconsistent (odd cipher list, overlong vector ...)
-    too_large,           // the hello exceeds the hard size limit
-    too_many,            // a list exceeds its hard count limit
-    duplicate_extension, // the same extension type twice (RFC 8446 4.2 forbids it)
-    malformed_extension, // an extension we read (SNI, ALPN, versions ...) has a bad body
+    empty,                // no bytes at all
+    truncated,            // a length points past the end of the input
+    not_handshake,        // record stream whose first record is not a handshake (content type 22)
+    not_client_hello,     // handshake message type is not client_hello (1)
+    bad_record,           // record header is malformed (version or length out of range)
+    bad_length,           // an inner length is inconsistent (odd cipher list, overlong vector ...)
+    too_large,            // the hello exceeds the hard size limit
+    too_many,             // a list exceeds its hard count limit
+    duplicate_extension,  // the same extension type twice (RFC 8446 4.2 forbids it)
+    malformed_extension,  // an extension we read (SNI, ALPN, versions ...) has a bad body
 };
 
 // Short stable text for logs and the CLI, e.g. "truncated".
@@ -33,11 +33,11 @@ const char *to_string(ParseError error) noexcept;
 
 // Hard limits: a real hello is well under these; anything larger is refused, not truncated.
 struct ParseLimits {
-    static constexpr std::size_t max_hello_bytes = 64 * 1024;   // handshake message, header included
+    static constexpr std::size_t max_hello_bytes = 64 * 1024;  // handshake message, header included
     static constexpr std::size_t max_cipher_suites = 512;
     static constexpr std::size_t max_extensions = 128;
-    static constexpr std::size_t max_list_entries = 256;         // groups, sigalgs, versions, ALPN
-    static constexpr std::size_t max_name_bytes = 255;           // one SNI host name / ALPN value
+    static constexpr std::size_t max_list_entries = 256;  // groups, sigalgs, versions, ALPN
+    static constexpr std::size_t max_name_bytes = 255;    // one SNI host name / ALPN value
 };
 
 // TLS protocol version numbers as on the wire (0x0303 = TLS 1.2).
@@ -56,17 +56,17 @@ constexpr bool is_grease(std::uint16_t value) noexcept {
 std::string tls_version_name(std::uint16_t version);
 
 struct ClientHello {
-    std::uint16_t legacy_version = 0;            // client_version field
-    std::uint16_t highest_version = 0;           // highest non-GREASE supported_versions, else legacy
-    std::vector<std::uint16_t> cipher_suites;    // as offered, GREASE included
-    std::vector<std::uint16_t> extensions;       // extension types in wire order, GREASE included
+    std::uint16_t legacy_version = 0;          // client_version field
+    std::uint16_t highest_version = 0;         // highest non-GREASE supported_versions, else legacy
+    std::vector<std::uint16_t> cipher_suites;  // as offered, GREASE included
+    std::vector<std::uint16_t> extensions;     // extension types in wire order, GREASE included
     std::vector<std::uint16_t> supported_versions;
     std::vector<std::uint16_t> supported_groups;
     std::vector<std::uint8_t> ec_point_formats;
     std::vector<std::uint16_t> signature_algorithms;
-    std::vector<std::string> alpn;               // protocol names as bytes (may be non-printable)
-    bool sni_present = false;                    // a server_name extension with a host_name entry
-    std::string sni;                             // first host_name entry, raw bytes (untrusted)
+    std::vector<std::string> alpn;  // protocol names as bytes (may be non-printable)
+    bool sni_present = false;       // a server_name extension with a host_name entry
+    std::string sni;                // first host_name entry, raw bytes (untrusted)
 };
 
 // Parse a bare handshake message: 0x01, 3-byte length, body.

@@ -135,9 +135,9 @@ void append_hex_list(std::string &out, const std::uint16_t *values, std::size_t 
 
 // The parts of JA4 shared by the hashed and the raw form.
 struct Ja4Parts {
-    std::string a;          // "t13d1516h2"
-    std::string ciphers;    // sorted cipher list, "" when empty
-    std::string extensions; // sorted extensions [+ '_' + signature algorithms], "" when empty
+    std::string a;           // "t13d1516h2"
+    std::string ciphers;     // sorted cipher list, "" when empty
+    std::string extensions;  // sorted extensions [+ '_' + signature algorithms], "" when empty
     bool no_extensions = false;
 };
 

@@ -18,14 +18,14 @@ std::string ja3_hash(const std::string &ja3_text);
 enum class Transport : char { tcp = 't', quic = 'q', dtls = 'd' };
 
 // JA4 "a_b_c" per FoxIO's technical_details/JA4.md, GREASE ignored everywhere:
-//  a = transport, version ("13" ... "10", "s3", "s2", "d1"-"d3", "00" unknown) taken from the highest
-//      supported_versions entry else legacy_version, 'd' if a server_name extension exists else 'i',
-//      two-digit cipher and extension counts (capped at 99; SNI and ALPN counted), and the first and
-//      last character of the first ALPN value ("00" without one; hex digits when either end byte is
-//      not alphanumeric; a one-character value repeats it);
+//  a = transport; version ("13" ... "10", "s3", "s2", "d1"-"d3", "00" unknown) from the highest
+//      supported_versions entry, else legacy_version; 'd' if a server_name extension exists,
+//      else 'i'; two-digit cipher and extension counts (capped at 99, SNI and ALPN counted); the
+//      first and last character of the first ALPN value ("00" without one; the first and last hex
+//      digit of the value when either end byte is not alphanumeric; one character repeats);
 //  b = first 12 hex digits of SHA-256 over the sorted, comma-joined 4-digit cipher list;
-//  c = the same over the sorted extension list without SNI (0000) and ALPN (0010), followed by '_'
-//      and the signature algorithms in wire order when there are any.
+//  c = the same over the sorted extension list without SNI (0000) and ALPN (0010), followed by
+//      '_' and the signature algorithms in wire order when there are any.
 // An empty list gives "000000000000" instead of a hash.
 std::string ja4(const ClientHello &hello, Transport transport = Transport::tcp);
 // JA4_r: the same with the raw sorted lists in place of the hashes.

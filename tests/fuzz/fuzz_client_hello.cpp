@@ -1,7 +1,7 @@
 // libFuzzer target over the ClientHello parser and both fingerprints: arbitrary bytes in, never a
 // crash, an out-of-bounds read (ASan) or undefined behaviour (UBSan); a few invariants besides.
-// Built with clang -fsanitize=fuzzer,address,undefined by scripts/fuzz.sh; the same file also builds
-// with a small replay main (fuzz_replay.cpp) under any compiler, so it cannot rot.
+// Built with clang -fsanitize=fuzzer,address,undefined by scripts/fuzz.sh; the same file also
+// builds with a small replay main (fuzz_replay.cpp) under any compiler, so it cannot rot.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -22,7 +22,8 @@ void fingerprint(const snifallback::ClientHello &hello) {
     check(hash.size() == 32);
     const std::string ja4 = snifallback::ja4(hello);
     const std::string ja4_r = snifallback::ja4_r(hello);
-    // "t13d1516h2_8daaf6152771_e5627efa2ab1": a fixed 36 characters, and the raw form shares part a.
+    // "t13d1516h2_8daaf6152771_e5627efa2ab1": a fixed 36 characters, and the raw form shares part
+    // a.
     check(ja4.size() == 36 && ja4[10] == '_' && ja4[23] == '_');
     check(ja4_r.compare(0, 11, ja4, 0, 11) == 0);
     check(hello.sni.size() <= snifallback::ParseLimits::max_name_bytes);

@@ -1,5 +1,5 @@
-// Runs the fuzz target over inputs without libFuzzer: `snifallback_fuzz_replay PATH...`, each PATH a
-// file or a directory of files (seeds, former crashes). Exit 0 when every input went through.
+// Runs the fuzz target over inputs without libFuzzer: `snifallback_fuzz_replay PATH...`, each PATH
+// a file or a directory of files (seeds, former crashes). Exit 0 when every input went through.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>

@@ -23,7 +23,9 @@ inline void put24(Bytes &out, std::size_t value) {
     put16(out, value & 0xffff);
 }
 
-inline Bytes bytes_of(const std::string &text) { return Bytes(text.begin(), text.end()); }
+inline Bytes bytes_of(const std::string &text) {
+    return Bytes(text.begin(), text.end());
+}
 
 struct HelloSpec {
     std::uint16_t version = 0x0303;

@@ -40,7 +40,7 @@ struct Value {
 };
 
 class Parser {
-public:
+  public:
     explicit Parser(std::string_view text) : text_(text) {}
 
     Value parse_document() {
@@ -50,7 +50,7 @@ public:
         return value;
     }
 
-private:
+  private:
     [[noreturn]] void fail(const char *what) const {
         throw std::runtime_error(std::string("json: ") + what + " at offset " +
                                  std::to_string(pos_));
@@ -133,8 +133,8 @@ private:
             return value;
         }
         const std::size_t start = pos_;
-        while (pos_ < text_.size() && std::string_view("+-.eE0123456789").find(text_[pos_]) !=
-                                          std::string_view::npos) {
+        while (pos_ < text_.size() &&
+               std::string_view("+-.eE0123456789").find(text_[pos_]) != std::string_view::npos) {
             ++pos_;
         }
         if (pos_ == start) fail("value expected");
@@ -194,14 +194,30 @@ private:
             if (pos_ >= text_.size()) fail("unterminated escape");
             const char e = text_[pos_++];
             switch (e) {
-                case '"': out.push_back('"'); break;
-                case '\\': out.push_back('\\'); break;
-                case '/': out.push_back('/'); break;
-                case 'b': out.push_back('\b'); break;
-                case 'f': out.push_back('\f'); break;
-                case 'n': out.push_back('\n'); break;
-                case 'r': out.push_back('\r'); break;
-                case 't': out.push_back('\t'); break;
+                case '"':
+                    out.push_back('"');
+                    break;
+                case '\\':
+                    out.push_back('\\');
+                    break;
+                case '/':
+                    out.push_back('/');
+                    break;
+                case 'b':
+                    out.push_back('\b');
+                    break;
+                case 'f':
+                    out.push_back('\f');
+                    break;
+                case 'n':
+                    out.push_back('\n');
+                    break;
+                case 'r':
+                    out.push_back('\r');
+                    break;
+                case 't':
+                    out.push_back('\t');
+                    break;
                 case 'u': {
                     unsigned code = hex4();
                     if (code >= 0xd800 && code < 0xdc00 && text_.substr(pos_, 2) == "\\u") {
@@ -223,6 +239,8 @@ private:
     std::size_t pos_ = 0;
 };
 
-inline Value parse(std::string_view text) { return Parser(text).parse_document(); }
+inline Value parse(std::string_view text) {
+    return Parser(text).parse_document();
+}
 
 }  // namespace json_lite

@@ -29,7 +29,8 @@ TEST_CASE("A typical hello: every field, in wire order, GREASE kept") {
     REQUIRE(parse(test::handshake(test::typical_hello()), hello) == ParseError::ok);
     CHECK(hello.legacy_version == 0x0303);
     CHECK(hello.highest_version == 0x0304);
-    CHECK(hello.cipher_suites == std::vector<std::uint16_t>{0x0a0a, 0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f});
+    CHECK(hello.cipher_suites ==
+          std::vector<std::uint16_t>{0x0a0a, 0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f});
     CHECK(hello.extensions == std::vector<std::uint16_t>{0x1a1a, 0x0000, 0x0017, 0x000a, 0x000b,
                                                          0x0010, 0x000d, 0x002b, 0x4a4a});
     CHECK(hello.supported_versions == std::vector<std::uint16_t>{0x3a3a, 0x0304, 0x0303});
@@ -195,7 +196,8 @@ TEST_CASE("Malformed input gives the matching error") {
     CHECK(parse(test::handshake(duplicate_grease)) == ParseError::ok);
 
     // Bodies of the extensions we read.
-    for (std::uint16_t type : std::initializer_list<std::uint16_t>{0x0000, 0x000a, 0x000b, 0x000d, 0x0010, 0x002b}) {
+    for (std::uint16_t type :
+         std::initializer_list<std::uint16_t>{0x0000, 0x000a, 0x000b, 0x000d, 0x0010, 0x002b}) {
         INFO("extension " << type);
         HelloSpec empty_body;
         empty_body.ext(type, {});
@@ -247,6 +249,7 @@ TEST_CASE("GREASE values") {
     CHECK_FALSE(snifallback::is_grease(0x0a1a));
     CHECK_FALSE(snifallback::is_grease(0x1301));
     int count = 0;
-    for (unsigned v = 0; v <= 0xffff; ++v) count += snifallback::is_grease(static_cast<std::uint16_t>(v));
+    for (unsigned v = 0; v <= 0xffff; ++v)
+        count += snifallback::is_grease(static_cast<std::uint16_t>(v));
     CHECK(count == 16);
 }

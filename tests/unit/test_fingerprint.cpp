@@ -80,7 +80,8 @@ TEST_CASE("JA4 ALPN characters") {
     CHECK(alpn_part(V{"\xab\xcd"}) == "ad");
     CHECK(alpn_part(V{"0\xab"}) == "3b");
     CHECK(alpn_part(V{"01\xab\xcd"}) == "3d");
-    CHECK(alpn_part(V{"0\xab\xcd" "1"}) == "01");
+    CHECK(alpn_part(V{"0\xab\xcd"
+                      "1"}) == "01");
     CHECK(alpn_part(V{"\xba\xad", "http/1.1"}) == "bd");
     CHECK(alpn_part(V{"_h2/"}) == "5f");
     CHECK(alpn_part(V{"/"}) == "2f");
@@ -90,8 +91,9 @@ TEST_CASE("JA4 version, SNI and count fields") {
     ClientHello hello = spec_example();
     auto a = [&hello] { return snifallback::ja4(hello).substr(0, 10); };
     const std::vector<std::pair<std::uint16_t, std::string>> versions{
-        {0x0304, "13"}, {0x0303, "12"}, {0x0302, "11"}, {0x0301, "10"}, {0x0300, "s3"},
-        {0x0002, "s2"}, {0xfeff, "d1"}, {0xfefd, "d2"}, {0xfefc, "d3"}, {0x7f12, "00"}, {0, "00"}};
+        {0x0304, "13"}, {0x0303, "12"}, {0x0302, "11"}, {0x0301, "10"},
+        {0x0300, "s3"}, {0x0002, "s2"}, {0xfeff, "d1"}, {0xfefd, "d2"},
+        {0xfefc, "d3"}, {0x7f12, "00"}, {0, "00"}};
     for (const auto &[version, code] : versions) {
         hello.highest_version = version;
         CHECK(a().substr(1, 2) == code);
@@ -141,5 +143,6 @@ TEST_CASE("JA3 string and MD5") {
     REQUIRE(snifallback::parse_client_hello_message(message.data(), message.size(), full) ==
             snifallback::ParseError::ok);
     // GREASE removed from ciphers, extensions and groups, wire order kept.
-    CHECK(snifallback::ja3_string(full) == "771,4865-4866-4867-49195-49199,0-23-10-11-16-13-43,29-23,0");
+    CHECK(snifallback::ja3_string(full) ==
+          "771,4865-4866-4867-49195-49199,0-23-10-11-16-13-43,29-23,0");
 }

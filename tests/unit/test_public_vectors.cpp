@@ -108,10 +108,9 @@ bool check_form(const Vector &v, const std::string &form, const std::string &hex
     CHECK(hello.sni == sni);
     CHECK(hello.alpn == v.alpn);
     CHECK(highest == e["highest_version"].str());
-    return ja3 == e["ja3_string"].str() && ja3_md5 == e["ja3_md5"].str() &&
-           ja4 == e["ja4"].str() && ja4_r == e["ja4_r"].str() &&
-           hello.sni_present == sni_present && hello.sni == sni && hello.alpn == v.alpn &&
-           highest == e["highest_version"].str();
+    return ja3 == e["ja3_string"].str() && ja3_md5 == e["ja3_md5"].str() && ja4 == e["ja4"].str() &&
+           ja4_r == e["ja4_r"].str() && hello.sni_present == sni_present && hello.sni == sni &&
+           hello.alpn == v.alpn && highest == e["highest_version"].str();
 }
 
 }  // namespace
