@@ -20,14 +20,15 @@ cxx=${SNIFALLBACK_FUZZ_CXX:-$(command -v clang++-14 || command -v clang++ || tru
 cc=${cxx/clang++/clang}
 public=${SNIFALLBACK_PUBLIC_VECTORS:-$root/../shared/clienthello/public.jsonl}
 
+mkdir -p "$build"
 flags="-fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_C_COMPILER="$cc" -DCMAKE_CXX_FLAGS="$flags" \
-  -DSNIFALLBACK_BUILD_MODULE=OFF -DSNIFALLBACK_FUZZ=ON -DSNIFALLBACK_WERROR=ON >"$build.cmake.log" 2>&1 \
-  || { cat "$build.cmake.log" >&2; exit 1; }
-cmake --build "$build" --target snifallback_fuzz_client_hello -j1 >"$build.build.log" 2>&1 \
-  || { cat "$build.build.log" >&2; exit 1; }
-rm -f "$build.cmake.log" "$build.build.log"
+  -DSNIFALLBACK_BUILD_MODULE=OFF -DSNIFALLBACK_FUZZ=ON -DSNIFALLBACK_WERROR=ON >"$build/fuzz-cmake.log" 2>&1 \
+  || { cat "$build/fuzz-cmake.log" >&2; exit 1; }
+cmake --build "$build" --target snifallback_fuzz_client_hello -j1 >"$build/fuzz-build.log" 2>&1 \
+  || { cat "$build/fuzz-build.log" >&2; exit 1; }
+rm -f "$build/fuzz-cmake.log" "$build/fuzz-build.log"
 fuzzer=$(find "$build" -type f -name snifallback_fuzz_client_hello -perm -u+x | head -1)
 
 seeds="$build/seeds"
