@@ -11,7 +11,9 @@ std::uint8_t byte_at(std::string_view text, std::size_t pos) noexcept {
     return static_cast<std::uint8_t>(text[pos]);
 }
 
-bool is_continuation(std::uint8_t byte) noexcept { return (byte & 0xc0) == 0x80; }
+bool is_continuation(std::uint8_t byte) noexcept {
+    return (byte & 0xc0) == 0x80;
+}
 
 void append_json_u(std::string &out, unsigned code) {
     out += "\\u";
@@ -32,10 +34,17 @@ unsigned decode(std::string_view text, std::size_t pos, std::size_t length) noex
     const std::uint8_t lead = byte_at(text, pos);
     unsigned code = 0;
     switch (length) {
-        case 1: return lead;
-        case 2: code = lead & 0x1fu; break;
-        case 3: code = lead & 0x0fu; break;
-        default: code = lead & 0x07u; break;
+        case 1:
+            return lead;
+        case 2:
+            code = lead & 0x1fu;
+            break;
+        case 3:
+            code = lead & 0x0fu;
+            break;
+        default:
+            code = lead & 0x07u;
+            break;
     }
     for (std::size_t i = 1; i < length; ++i) code = (code << 6) | (byte_at(text, pos + i) & 0x3fu);
     return code;
@@ -53,20 +62,35 @@ std::size_t append_unit(std::string &out, std::string_view value, std::size_t po
     const std::uint8_t byte = byte_at(value, pos);
     const bool json = style == EscapeStyle::json;
     switch (byte) {
-        case '"': out += "\\\""; return 1;
-        case '\\': out += "\\\\"; return 1;
-        case '\n': out += "\\n"; return 1;
-        case '\r': out += "\\r"; return 1;
-        case '\t': out += "\\t"; return 1;
-        case ',':
-            if (style == EscapeStyle::logfmt_list_element) append_x(out, byte);
-            else out.push_back(',');
+        case '"':
+            out += "\\\"";
             return 1;
-        default: break;
+        case '\\':
+            out += "\\\\";
+            return 1;
+        case '\n':
+            out += "\\n";
+            return 1;
+        case '\r':
+            out += "\\r";
+            return 1;
+        case '\t':
+            out += "\\t";
+            return 1;
+        case ',':
+            if (style == EscapeStyle::logfmt_list_element)
+                append_x(out, byte);
+            else
+                out.push_back(',');
+            return 1;
+        default:
+            break;
     }
     if (byte < 0x20 || byte == 0x7f) {
-        if (json) append_json_u(out, byte);
-        else append_x(out, byte);
+        if (json)
+            append_json_u(out, byte);
+        else
+            append_x(out, byte);
         return 1;
     }
     if (byte < 0x80) {
@@ -75,8 +99,10 @@ std::size_t append_unit(std::string &out, std::string_view value, std::size_t po
     }
     const std::size_t length = utf8_sequence_length(value, pos);
     if (length == 0) {
-        if (json) out += "\\ufffd";
-        else append_x(out, byte);
+        if (json)
+            out += "\\ufffd";
+        else
+            append_x(out, byte);
         return 1;
     }
     const unsigned code = decode(value, pos, length);

@@ -35,9 +35,9 @@
 namespace snifallback {
 
 enum class EscapeStyle {
-    json,                  // a JSON string's contents
-    logfmt,                // a logfmt value's contents (before quoting)
-    logfmt_list_element,   // the same, and ',' -> \x2c, so a comma-joined list splits back
+    json,                 // a JSON string's contents
+    logfmt,               // a logfmt value's contents (before quoting)
+    logfmt_list_element,  // the same, and ',' -> \x2c, so a comma-joined list splits back
 };
 
 // Appended where a value was cut. ASCII without a space, quote, '=', comma or backslash, so it

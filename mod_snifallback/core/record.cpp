@@ -70,10 +70,18 @@ constexpr std::size_t null_chars = 4;
 constexpr std::size_t max_value_chars(const Field &field, bool json) {
     std::size_t chars = 0;
     switch (field.kind) {
-        case Kind::time: chars = json ? time_chars + 2 : time_chars; break;
-        case Kind::text: chars = field.limit + 2; break;
-        case Kind::integer: chars = integer_chars; break;
-        case Kind::list: chars = json ? field.limit : field.limit + 2; break;
+        case Kind::time:
+            chars = json ? time_chars + 2 : time_chars;
+            break;
+        case Kind::text:
+            chars = field.limit + 2;
+            break;
+        case Kind::integer:
+            chars = integer_chars;
+            break;
+        case Kind::list:
+            chars = json ? field.limit : field.limit + 2;
+            break;
     }
     return chars > null_chars ? chars : null_chars;
 }
@@ -94,8 +102,7 @@ constexpr bool limits_hold_a_marker() {
         }
     }
     // A list holds at least "[" "\"marker\"" "]".
-    return L::alpn_element >= truncation_marker.size() &&
-           L::alpn >= truncation_marker.size() + 4;
+    return L::alpn_element >= truncation_marker.size() && L::alpn >= truncation_marker.size() + 4;
 }
 
 static_assert(worst_case_bytes(true) <= max_record_bytes, "JSON records must fit in PIPE_BUF");
@@ -104,9 +111,12 @@ static_assert(limits_hold_a_marker(), "every limit must hold the truncation mark
 
 bool is_rendered(const Field &field, const Record &record) {
     switch (field.group) {
-        case Group::all: return true;
-        case Group::request: return record.event == "request" || record.event == "probe";
-        case Group::probe: return record.event == "probe";
+        case Group::all:
+            return true;
+        case Group::request:
+            return record.event == "request" || record.event == "probe";
+        case Group::probe:
+            return record.event == "probe";
     }
     return false;
 }
@@ -132,8 +142,10 @@ void append_list(std::string &out, const std::vector<std::string> &items, bool j
     for (std::size_t i = 0; i < items.size(); ++i) {
         const std::size_t separator = i > 0 ? 1 : 0;
         element.clear();
-        if (!json && items[i].empty()) element = "\\_";
-        else append_escaped(element, items[i], style, L::alpn_element);
+        if (!json && items[i].empty())
+            element = "\\_";
+        else
+            append_escaped(element, items[i], style, L::alpn_element);
         const std::size_t cost = separator + quotes + element.size();
         // Room for this element, the closing bracket and, unless it is the last, a marker element.
         const std::size_t reserve =
@@ -179,8 +191,10 @@ void append_json_value(std::string &out, const Field &field, const Record &recor
             return;
         }
         case Kind::list:
-            if (record.alpn) append_list(out, *record.alpn, true);
-            else out += "null";
+            if (record.alpn)
+                append_list(out, *record.alpn, true);
+            else
+                out += "null";
             return;
     }
 }
@@ -310,7 +324,11 @@ std::string render_logfmt(const Record &record) {
     return out;
 }
 
-std::size_t max_json_bytes() noexcept { return worst_case_bytes(true); }
-std::size_t max_logfmt_bytes() noexcept { return worst_case_bytes(false); }
+std::size_t max_json_bytes() noexcept {
+    return worst_case_bytes(true);
+}
+std::size_t max_logfmt_bytes() noexcept {
+    return worst_case_bytes(false);
+}
 
 }  // namespace snifallback

@@ -68,7 +68,7 @@ struct RecordLimits {
     static constexpr std::size_t cipher = 64;
     static constexpr std::size_t alpn = 192;         // the whole list
     static constexpr std::size_t alpn_element = 64;  // each element
-    static constexpr std::size_t ja3 = 384;  // a long JA3 text is cut; ja3_hash stays whole
+    static constexpr std::size_t ja3 = 384;          // a long JA3 text is cut; ja3_hash stays whole
     static constexpr std::size_t ja3_hash = 32;
     static constexpr std::size_t ja4 = 48;
     static constexpr std::size_t outcome = 48;
@@ -96,28 +96,28 @@ struct Record {
     Integer client_port;
     Text local_ip;
     Integer local_port;
-    Text vhost;       // ServerName of the vhost the handshake ran under
-    Text cert_vhost;  // ServerName of the vhost whose certificate was served
-    Text sni;         // null for no-SNI records; for a future scope that logs unknown names
+    Text vhost;            // ServerName of the vhost the handshake ran under
+    Text cert_vhost;       // ServerName of the vhost whose certificate was served
+    Text sni;              // null for no-SNI records; for a future scope that logs unknown names
     Text tls_offered_max;  // highest version the client offered, "TLSv1.3"
     Text tls_version;      // negotiated version, once established
     Text cipher;           // negotiated cipher, once established
     std::optional<std::vector<std::string>> alpn;  // protocols offered, in wire order
-    Text ja3;       // JA3 text
-    Text ja3_hash;  // MD5 of the JA3 text, lower-case hex
+    Text ja3;                                      // JA3 text
+    Text ja3_hash;                                 // MD5 of the JA3 text, lower-case hex
     Text ja4;
     Text outcome;  // "established", "alert:<name>", "closed"
 
     // Request and probe records:
-    Text host;        // Host header (or :authority)
+    Text host;  // Host header (or :authority)
     Text method;
-    Text uri;         // the request target as sent
-    Text protocol;    // "HTTP/1.1", "HTTP/2.0"
+    Text uri;       // the request target as sent
+    Text protocol;  // "HTTP/1.1", "HTTP/2.0"
     Text user_agent;
-    Text action;      // "none", "notice", "redirect", "vhost", "exempt"
-    Text reason;      // why, e.g. "ip-literal"
-    Integer status;   // the final response status
-    Text target;      // redirect URL or vhost the request was sent to
+    Text action;     // "none", "notice", "redirect", "vhost", "exempt"
+    Text reason;     // why, e.g. "ip-literal"
+    Integer status;  // the final response status
+    Text target;     // redirect URL or vhost the request was sent to
 
     // Probe records:
     Text result;  // what the probe page reported, e.g. "sni-failed"

@@ -1,0 +1,1252 @@
+// The no-SNI log record: escaping, null rendering, key order, time, truncation, the PIPE_BUF bound,
+// and a property test over random hostile bytes. Everything is checked in-process: a strict JSON
+// reader and a logfmt reader written here read the rendered lines back.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <climits>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/escape.h"
+#include "core/record.h"
+
+using snifallback::EscapeStyle;
+using snifallback::Record;
+using snifallback::RecordLimits;
+using snifallback::truncation_marker;
+
+namespace {
+
+using namespace std::string_literals;
+
+// ---- UTF-8, written independently of the code under test: decode, then reject what is not
+// well-formed (overlong, surrogate, beyond U+10FFFF, bad or missing continuation bytes).
+
+// Length of the well-formed sequence at `pos`, or 0; `code` receives its code point.
+std::size_t utf8_at(std::string_view s, std::size_t pos, std::uint32_t &code) {
+    const auto b = [&](std::size_t i) { return static_cast<std::uint8_t>(s[pos + i]); };
+    const std::uint8_t lead = b(0);
+    std::size_t length = 0;
+    std::uint32_t minimum = 0;
+    if (lead < 0x80) {
+        code = lead;
+        return 1;
+    } else if ((lead & 0xe0) == 0xc0) {
+        length = 2, code = lead & 0x1fu, minimum = 0x80;
+    } else if ((lead & 0xf0) == 0xe0) {
+        length = 3, code = lead & 0x0fu, minimum = 0x800;
+    } else if ((lead & 0xf8) == 0xf0) {
+        length = 4, code = lead & 0x07u, minimum = 0x10000;
+    } else {
+        return 0;
+    }
+    if (s.size() - pos < length) return 0;
+    for (std::size_t i = 1; i < length; ++i) {
+        if ((b(i) & 0xc0) != 0x80) return 0;
+        code = (code << 6) | (b(i) & 0x3fu);
+    }
+    if (code < minimum || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return 0;
+    return length;
+}
+
+void append_utf8(std::string &out, std::uint32_t code) {
+    if (code < 0x80) {
+        out.push_back(static_cast<char>(code));
+    } else if (code < 0x800) {
+        out.push_back(static_cast<char>(0xc0 | (code >> 6)));
+        out.push_back(static_cast<char>(0x80 | (code & 0x3f)));
+    } else if (code < 0x10000) {
+        out.push_back(static_cast<char>(0xe0 | (code >> 12)));
+        out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3f)));
+        out.push_back(static_cast<char>(0x80 | (code & 0x3f)));
+    } else {
+        out.push_back(static_cast<char>(0xf0 | (code >> 18)));
+        out.push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3f)));
+        out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3f)));
+        out.push_back(static_cast<char>(0x80 | (code & 0x3f)));
+    }
+}
+
+// What a JSON reader must get back for raw client bytes: every byte that does not start a
+// well-formed sequence replaced by U+FFFD.
+std::string json_expected(std::string_view raw) {
+    std::string out;
+    for (std::size_t pos = 0; pos < raw.size();) {
+        std::uint32_t code = 0;
+        const std::size_t length = utf8_at(raw, pos, code);
+        if (length == 0) {
+            out += "\xef\xbf\xbd";
+            pos += 1;
+        } else {
+            out.append(raw.substr(pos, length));
+            pos += length;
+        }
+    }
+    return out;
+}
+
+// Bytes that must never appear unescaped in a record line: C0 controls, DEL, invalid UTF-8, C1
+// controls, U+2028 and U+2029 (all line or terminal hazards).
+bool line_is_clean(std::string_view line) {
+    for (std::size_t pos = 0; pos < line.size();) {
+        std::uint32_t code = 0;
+        const std::size_t length = utf8_at(line, pos, code);
+        if (length == 0) return false;
+        if (code < 0x20 || code == 0x7f || (code >= 0x80 && code <= 0x9f) || code == 0x2028 ||
+            code == 0x2029) {
+            return false;
+        }
+        pos += length;
+    }
+    return true;
+}
+
+// ---- A strict RFC 8259 reader (no extensions, no duplicate keys, raw UTF-8 must be
+// well-formed), keeping the order of object members.
+struct Json {
+    enum class Kind { null, boolean, number, string, array, object };
+    Kind kind = Kind::null;
+    std::string text;  // string value (decoded), number literal, "true"/"false"
+    std::vector<Json> items;
+    std::vector<std::pair<std::string, Json>> members;
+
+    const Json &at(std::string_view key) const {
+        for (const auto &member : members) {
+            if (member.first == key) return member.second;
+        }
+        throw std::runtime_error("no member " + std::string(key));
+    }
+};
+
+class StrictJson {
+  public:
+    static Json parse(std::string_view text) {
+        StrictJson reader(text);
+        reader.space();
+        Json value = reader.value(0);
+        reader.space();
+        if (reader.pos_ != text.size()) reader.fail("trailing characters");
+        return value;
+    }
+
+  private:
+    explicit StrictJson(std::string_view text) : s_(text) {}
+
+    [[noreturn]] void fail(const std::string &what) const {
+        throw std::runtime_error("json: " + what + " at " + std::to_string(pos_));
+    }
+    bool at_end() const { return pos_ >= s_.size(); }
+    char peek() const {
+        if (at_end()) fail("unexpected end");
+        return s_[pos_];
+    }
+    void expect(char c) {
+        if (peek() != c) fail(std::string("expected '") + c + "'");
+        ++pos_;
+    }
+    void space() {
+        while (!at_end() &&
+               (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r')) {
+            ++pos_;
+        }
+    }
+    void literal(std::string_view word) {
+        if (s_.substr(pos_, word.size()) != word) fail("bad literal");
+        pos_ += word.size();
+    }
+
+    Json value(int depth) {
+        if (depth > 32) fail("too deep");
+        Json out;
+        const char c = peek();
+        if (c == '{') {
+            out.kind = Json::Kind::object;
+            ++pos_;
+            space();
+            if (peek() == '}') {
+                ++pos_;
+                return out;
+            }
+            for (;;) {
+                space();
+                std::string key = string();
+                for (const auto &member : out.members) {
+                    if (member.first == key) fail("duplicate key " + key);
+                }
+                space();
+                expect(':');
+                space();
+                out.members.emplace_back(std::move(key), value(depth + 1));
+                space();
+                if (peek() == ',') {
+                    ++pos_;
+                    continue;
+                }
+                expect('}');
+                return out;
+            }
+        }
+        if (c == '[') {
+            out.kind = Json::Kind::array;
+            ++pos_;
+            space();
+            if (peek() == ']') {
+                ++pos_;
+                return out;
+            }
+            for (;;) {
+                space();
+                out.items.push_back(value(depth + 1));
+                space();
+                if (peek() == ',') {
+                    ++pos_;
+                    continue;
+                }
+                expect(']');
+                return out;
+            }
+        }
+        if (c == '"') {
+            out.kind = Json::Kind::string;
+            out.text = string();
+            return out;
+        }
+        if (c == 'n') {
+            literal("null");
+            return out;
+        }
+        if (c == 't' || c == 'f') {
+            out.kind = Json::Kind::boolean;
+            out.text = c == 't' ? "true" : "false";
+            literal(out.text);
+            return out;
+        }
+        out.kind = Json::Kind::number;
+        out.text = number();
+        return out;
+    }
+
+    std::string number() {
+        const std::size_t start = pos_;
+        const auto digit = [&] { return !at_end() && s_[pos_] >= '0' && s_[pos_] <= '9'; };
+        if (!at_end() && s_[pos_] == '-') ++pos_;
+        if (!digit()) fail("bad number");
+        if (s_[pos_] == '0') {
+            ++pos_;
+        } else {
+            while (digit()) ++pos_;
+        }
+        if (!at_end() && s_[pos_] == '.') {
+            ++pos_;
+            if (!digit()) fail("bad fraction");
+            while (digit()) ++pos_;
+        }
+        if (!at_end() && (s_[pos_] == 'e' || s_[pos_] == 'E')) {
+            ++pos_;
+            if (!at_end() && (s_[pos_] == '+' || s_[pos_] == '-')) ++pos_;
+            if (!digit()) fail("bad exponent");
+            while (digit()) ++pos_;
+        }
+        return std::string(s_.substr(start, pos_ - start));
+    }
+
+    std::uint32_t hex4() {
+        if (s_.size() - pos_ < 4) fail("short \\u");
+        std::uint32_t code = 0;
+        for (int i = 0; i < 4; ++i) {
+            const char c = s_[pos_++];
+            std::uint32_t digit = 0;
+            if (c >= '0' && c <= '9')
+                digit = static_cast<std::uint32_t>(c - '0');
+            else if (c >= 'a' && c <= 'f')
+                digit = static_cast<std::uint32_t>(c - 'a' + 10);
+            else if (c >= 'A' && c <= 'F')
+                digit = static_cast<std::uint32_t>(c - 'A' + 10);
+            else
+                fail("bad hex digit");
+            code = code * 16 + digit;
+        }
+        return code;
+    }
+
+    std::string string() {
+        expect('"');
+        std::string out;
+        for (;;) {
+            const char c = peek();
+            const auto byte = static_cast<std::uint8_t>(c);
+            if (c == '"') {
+                ++pos_;
+                return out;
+            }
+            if (byte < 0x20) fail("raw control character in string");
+            if (c != '\\') {
+                std::uint32_t code = 0;
+                const std::size_t length = utf8_at(s_, pos_, code);
+                if (length == 0) fail("invalid UTF-8 in string");
+                out.append(s_.substr(pos_, length));
+                pos_ += length;
+                continue;
+            }
+            ++pos_;
+            const char e = peek();
+            ++pos_;
+            switch (e) {
+                case '"':
+                    out.push_back('"');
+                    break;
+                case '\\':
+                    out.push_back('\\');
+                    break;
+                case '/':
+                    out.push_back('/');
+                    break;
+                case 'b':
+                    out.push_back('\b');
+                    break;
+                case 'f':
+                    out.push_back('\f');
+                    break;
+                case 'n':
+                    out.push_back('\n');
+                    break;
+                case 'r':
+                    out.push_back('\r');
+                    break;
+                case 't':
+                    out.push_back('\t');
+                    break;
+                case 'u': {
+                    std::uint32_t code = hex4();
+                    if (code >= 0xdc00 && code <= 0xdfff) fail("lone low surrogate");
+                    if (code >= 0xd800 && code <= 0xdbff) {
+                        if (s_.substr(pos_, 2) != "\\u") fail("lone high surrogate");
+                        pos_ += 2;
+                        const std::uint32_t low = hex4();
+                        if (low < 0xdc00 || low > 0xdfff) fail("bad low surrogate");
+                        code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+                    }
+                    append_utf8(out, code);
+                    break;
+                }
+                default:
+                    fail("bad escape");
+            }
+        }
+    }
+
+    std::string_view s_;
+    std::size_t pos_ = 0;
+};
+
+// ---- A logfmt reader for the rules of record.h.
+struct LogfmtPair {
+    std::string key;
+    bool quoted = false;
+    std::string raw;  // between the quotes, or the bare value; still escaped
+};
+
+std::vector<LogfmtPair> parse_logfmt(std::string_view line) {
+    std::vector<LogfmtPair> pairs;
+    std::size_t pos = 0;
+    const auto fail = [&](const char *what) {
+        throw std::runtime_error(std::string("logfmt: ") + what + " at " + std::to_string(pos));
+    };
+    while (pos < line.size()) {
+        LogfmtPair pair;
+        while (pos < line.size() && line[pos] != '=') {
+            const char c = line[pos];
+            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) fail("bad key");
+            pair.key.push_back(c);
+            ++pos;
+        }
+        if (pair.key.empty() || pos == line.size()) fail("missing key or '='");
+        ++pos;
+        if (pos < line.size() && line[pos] == '"') {
+            pair.quoted = true;
+            ++pos;
+            for (;;) {
+                if (pos >= line.size()) fail("unterminated quote");
+                const char c = line[pos];
+                if (c == '"') break;
+                if (c == '\\') {
+                    if (pos + 1 >= line.size()) fail("dangling backslash");
+                    pair.raw.push_back(c);
+                    ++pos;
+                }
+                pair.raw.push_back(line[pos]);
+                ++pos;
+            }
+            ++pos;  // closing quote
+        } else {
+            while (pos < line.size() && line[pos] != ' ') {
+                const char c = line[pos];
+                if (c == '"' || c == '=' || c == '\\') fail("bare value needs quotes");
+                pair.raw.push_back(c);
+                ++pos;
+            }
+        }
+        pairs.push_back(std::move(pair));
+        if (pos < line.size()) {
+            if (line[pos] != ' ') fail("expected one space");
+            ++pos;
+            if (pos == line.size() || line[pos] == ' ') fail("stray space");
+        }
+    }
+    return pairs;
+}
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    throw std::runtime_error("logfmt: bad \\x digit");
+}
+
+// Decodes the escapes of a quoted value (or list element): \" \\ \n \r \t \xNN.
+std::string logfmt_unescape(std::string_view raw) {
+    std::string out;
+    for (std::size_t pos = 0; pos < raw.size(); ++pos) {
+        if (raw[pos] != '\\') {
+            out.push_back(raw[pos]);
+            continue;
+        }
+        if (++pos >= raw.size()) throw std::runtime_error("logfmt: dangling backslash");
+        switch (raw[pos]) {
+            case '"':
+                out.push_back('"');
+                break;
+            case '\\':
+                out.push_back('\\');
+                break;
+            case 'n':
+                out.push_back('\n');
+                break;
+            case 'r':
+                out.push_back('\r');
+                break;
+            case 't':
+                out.push_back('\t');
+                break;
+            case 'x':
+                if (pos + 2 >= raw.size()) throw std::runtime_error("logfmt: short \\x");
+                out.push_back(
+                    static_cast<char>(hex_value(raw[pos + 1]) * 16 + hex_value(raw[pos + 2])));
+                pos += 2;
+                break;
+            default:
+                throw std::runtime_error("logfmt: bad escape");
+        }
+    }
+    return out;
+}
+
+std::string logfmt_value(const LogfmtPair &pair) {
+    return pair.quoted ? logfmt_unescape(pair.raw) : pair.raw;
+}
+
+std::vector<std::string> logfmt_list(const LogfmtPair &pair) {
+    std::vector<std::string> out;
+    if (pair.raw.empty()) return out;
+    std::size_t start = 0;
+    for (;;) {
+        const std::size_t comma = pair.raw.find(',', start);
+        const std::string_view element = std::string_view(pair.raw).substr(
+            start, comma == std::string::npos ? std::string::npos : comma - start);
+        if (!pair.quoted)
+            out.emplace_back(element);
+        else if (element == "\\_")
+            out.emplace_back();
+        else
+            out.push_back(logfmt_unescape(element));
+        if (comma == std::string::npos) return out;
+        start = comma + 1;
+    }
+}
+
+const LogfmtPair &logfmt_at(const std::vector<LogfmtPair> &pairs, std::string_view key) {
+    for (const auto &pair : pairs) {
+        if (pair.key == key) return pair;
+    }
+    throw std::runtime_error("logfmt: no key " + std::string(key));
+}
+
+// ---- Helpers over records.
+
+std::string json_escape(std::string_view value, std::size_t budget = 100000) {
+    std::string out;
+    snifallback::append_escaped(out, value, EscapeStyle::json, budget);
+    return out;
+}
+std::string logfmt_escape(std::string_view value, std::size_t budget = 100000) {
+    std::string out;
+    snifallback::append_escaped(out, value, EscapeStyle::logfmt, budget);
+    return out;
+}
+
+// Strips and checks the one '\n' at the end.
+std::string_view one_line(const std::string &rendered) {
+    REQUIRE(!rendered.empty());
+    REQUIRE(rendered.back() == '\n');
+    REQUIRE(rendered.find('\n') == rendered.size() - 1);
+    REQUIRE(rendered.find('\r') == std::string::npos);
+    return std::string_view(rendered).substr(0, rendered.size() - 1);
+}
+
+// Every string field of a Record, by key, for table-driven and property tests.
+struct TextField {
+    const char *key;
+    Record::Text Record::*member;
+    std::size_t limit;
+};
+const std::vector<TextField> &text_fields() {
+    static const std::vector<TextField> fields = {
+        {"client_ip", &Record::client_ip, RecordLimits::client_ip},
+        {"local_ip", &Record::local_ip, RecordLimits::local_ip},
+        {"vhost", &Record::vhost, RecordLimits::vhost},
+        {"cert_vhost", &Record::cert_vhost, RecordLimits::cert_vhost},
+        {"sni", &Record::sni, RecordLimits::sni},
+        {"tls_offered_max", &Record::tls_offered_max, RecordLimits::tls_offered_max},
+        {"tls_version", &Record::tls_version, RecordLimits::tls_version},
+        {"cipher", &Record::cipher, RecordLimits::cipher},
+        {"ja3", &Record::ja3, RecordLimits::ja3},
+        {"ja3_hash", &Record::ja3_hash, RecordLimits::ja3_hash},
+        {"ja4", &Record::ja4, RecordLimits::ja4},
+        {"outcome", &Record::outcome, RecordLimits::outcome},
+        {"host", &Record::host, RecordLimits::host},
+        {"method", &Record::method, RecordLimits::method},
+        {"uri", &Record::uri, RecordLimits::uri},
+        {"protocol", &Record::protocol, RecordLimits::protocol},
+        {"user_agent", &Record::user_agent, RecordLimits::user_agent},
+        {"action", &Record::action, RecordLimits::action},
+        {"reason", &Record::reason, RecordLimits::reason},
+        {"target", &Record::target, RecordLimits::target},
+        {"result", &Record::result, RecordLimits::result},
+        {"page", &Record::page, RecordLimits::page},
+    };
+    return fields;
+}
+
+const std::vector<std::string> all_keys = {
+    "time",       "event",  "client_ip",       "client_port", "local_ip", "local_port", "vhost",
+    "cert_vhost", "sni",    "tls_offered_max", "tls_version", "cipher",   "alpn",       "ja3",
+    "ja3_hash",   "ja4",    "outcome",         "host",        "method",   "uri",        "protocol",
+    "user_agent", "action", "reason",          "status",      "target",   "result",     "page"};
+
+std::vector<std::string> first_keys(std::size_t count) {
+    return std::vector<std::string>(all_keys.begin(),
+                                    all_keys.begin() + static_cast<std::ptrdiff_t>(count));
+}
+
+Record sample_request() {
+    Record r;
+    r.time_us = 1795420862345678;
+    r.event = "request";
+    r.client_ip = "192.0.2.7";
+    r.client_port = 50123;
+    r.local_ip = "198.51.100.1";
+    r.local_port = 443;
+    r.vhost = "default.test";
+    r.cert_vhost = "legacy.test";
+    r.tls_offered_max = "TLSv1.3";
+    r.tls_version = "TLSv1.2";
+    r.cipher = "ECDHE-RSA-AES128-GCM-SHA256";
+    r.alpn = std::vector<std::string>{"h2", "http/1.1"};
+    r.ja3 = "771,4865-4866,0-23-65281,29-23,0";
+    r.ja3_hash = "cd08e31494f9531f560d64c695473da9";
+    r.ja4 = "t13i1516h2_8daaf6152771_02713d6af862";
+    r.outcome = "established";
+    r.host = "192.0.2.1";
+    r.method = "GET";
+    r.uri = "/index.html?a=b";
+    r.protocol = "HTTP/1.1";
+    r.user_agent = "curl/7.88.1";
+    r.action = "exempt";
+    r.reason = "ip-literal";
+    r.status = 200;
+    return r;
+}
+
+}  // namespace
+
+TEST_CASE("JSON escapes every control byte and DEL") {
+    for (int byte = 0; byte < 0x80; ++byte) {
+        if (byte >= 0x20 && byte != 0x7f) continue;
+        const std::string raw = "a"s + static_cast<char>(byte) + "b";
+        std::string expected;
+        switch (byte) {
+            case '\n':
+                expected = "\\n";
+                break;
+            case '\r':
+                expected = "\\r";
+                break;
+            case '\t':
+                expected = "\\t";
+                break;
+            default: {
+                char buffer[8];
+                std::snprintf(buffer, sizeof buffer, "\\u%04x", byte);
+                expected = buffer;
+            }
+        }
+        INFO("byte " << byte);
+        CHECK(json_escape(raw) == "a" + expected + "b");
+        Record record;
+        record.user_agent = raw;
+        record.event = "request";
+        const std::string line = render_json(record);
+        CHECK(line.find("\"user_agent\":\"a" + expected + "b\"") != std::string::npos);
+        CHECK(StrictJson::parse(one_line(line)).at("user_agent").text == raw);
+    }
+}
+
+TEST_CASE("logfmt escapes every control byte and DEL, and quotes the value") {
+    for (int byte = 0; byte < 0x80; ++byte) {
+        if (byte >= 0x20 && byte != 0x7f) continue;
+        const std::string raw = "a"s + static_cast<char>(byte) + "b";
+        std::string expected;
+        switch (byte) {
+            case '\n':
+                expected = "\\n";
+                break;
+            case '\r':
+                expected = "\\r";
+                break;
+            case '\t':
+                expected = "\\t";
+                break;
+            default: {
+                char buffer[8];
+                std::snprintf(buffer, sizeof buffer, "\\x%02x", byte);
+                expected = buffer;
+            }
+        }
+        INFO("byte " << byte);
+        CHECK(logfmt_escape(raw) == "a" + expected + "b");
+        Record record;
+        record.event = "request";
+        record.user_agent = raw;
+        const std::string line = render_logfmt(record);
+        CHECK(line.find(" user_agent=\"a" + expected + "b\" ") != std::string::npos);
+        CHECK(logfmt_value(logfmt_at(parse_logfmt(one_line(line)), "user_agent")) == raw);
+    }
+}
+
+TEST_CASE("Escaping of quotes, backslashes and Unicode") {
+    // raw, JSON escaped, logfmt escaped
+    auto [raw, json, logfmt] = GENERATE(table<std::string, std::string, std::string>({
+        {"plain", "plain", "plain"},
+        {"", "", ""},
+        {"say \"hi\"", "say \\\"hi\\\"", "say \\\"hi\\\""},
+        {"C:\\dir\\", "C:\\\\dir\\\\", "C:\\\\dir\\\\"},
+        {"\\u0041", "\\\\u0041", "\\\\u0041"},  // an escape-looking text stays text
+        {"a=b,c", "a=b,c", "a=b,c"},
+        {"/\x3c/script\x3e", "/</script>", "/</script>"},
+        // well-formed multibyte UTF-8 stays as is
+        {"\xc3\xbc", "\xc3\xbc", "\xc3\xbc"},              // U+00FC
+        {"\xc2\xa0", "\xc2\xa0", "\xc2\xa0"},              // U+00A0 no-break space
+        {"\xe2\x82\xac", "\xe2\x82\xac", "\xe2\x82\xac"},  // U+20AC
+        {"\xef\xbf\xbd", "\xef\xbf\xbd", "\xef\xbf\xbd"},  // U+FFFD sent by the client
+        {"\xed\x9f\xbf", "\xed\x9f\xbf", "\xed\x9f\xbf"},  // U+D7FF, below the surrogates
+        {"\xee\x80\x80", "\xee\x80\x80", "\xee\x80\x80"},  // U+E000, above them
+        {"\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80"},  // U+1F600
+        {"\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf"},  // U+10FFFF
+        // well-formed but escaped: C1 controls, line and paragraph separators
+        {"\xc2\x80", "\\u0080", "\\xc2\\x80"},
+        {"\xc2\x85", "\\u0085", "\\xc2\\x85"},  // NEL
+        {"\xc2\x9b", "\\u009b", "\\xc2\\x9b"},  // CSI
+        {"\xe2\x80\xa8", "\\u2028", "\\xe2\\x80\\xa8"},
+        {"\xe2\x80\xa9", "\\u2029", "\\xe2\\x80\\xa9"},
+        // invalid UTF-8: every byte of it replaced (JSON) or kept as \xNN (logfmt)
+        {"\x80", "\\ufffd", "\\x80"},  // stray continuation
+        {"\xbf\x80", "\\ufffd\\ufffd", "\\xbf\\x80"},
+        {"\xc0\xaf", "\\ufffd\\ufffd", "\\xc0\\xaf"},  // overlong '/'
+        {"\xc1\xbf", "\\ufffd\\ufffd", "\\xc1\\xbf"},
+        {"\xe0\x80\xaf", "\\ufffd\\ufffd\\ufffd", "\\xe0\\x80\\xaf"},  // overlong
+        {"\xe0\x9f\xbf", "\\ufffd\\ufffd\\ufffd", "\\xe0\\x9f\\xbf"},
+        {"\xf0\x80\x80\xaf", "\\ufffd\\ufffd\\ufffd\\ufffd", "\\xf0\\x80\\x80\\xaf"},
+        {"\xf0\x8f\xbf\xbf", "\\ufffd\\ufffd\\ufffd\\ufffd", "\\xf0\\x8f\\xbf\\xbf"},
+        {"\xed\xa0\x80", "\\ufffd\\ufffd\\ufffd", "\\xed\\xa0\\x80"},  // U+D800 (CESU)
+        {"\xed\xbf\xbf", "\\ufffd\\ufffd\\ufffd", "\\xed\\xbf\\xbf"},  // U+DFFF
+        {"\xed\xa0\xbd\xed\xb8\x80", "\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd",
+         "\\xed\\xa0\\xbd\\xed\\xb8\\x80"},  // surrogate pair
+        {"\xf4\x90\x80\x80", "\\ufffd\\ufffd\\ufffd\\ufffd", "\\xf4\\x90\\x80\\x80"},  // > U+10FFFF
+        {"\xf5\x80\x80\x80", "\\ufffd\\ufffd\\ufffd\\ufffd", "\\xf5\\x80\\x80\\x80"},
+        {"\xf8\x88\x80\x80\x80", "\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd",
+         "\\xf8\\x88\\x80\\x80\\x80"},  // old 5-byte form
+        {"\xfe\xff", "\\ufffd\\ufffd", "\\xfe\\xff"},
+        {"\xe2\x82", "\\ufffd\\ufffd", "\\xe2\\x82"},     // truncated at the end
+        {"\xe2\x82x", "\\ufffd\\ufffdx", "\\xe2\\x82x"},  // truncated, then ASCII
+        {"\xf0\x9f\x98", "\\ufffd\\ufffd\\ufffd", "\\xf0\\x9f\\x98"},
+        {"\xc3", "\\ufffd", "\\xc3"},
+        {"\xc3\xc3\xbc", "\\ufffd\xc3\xbc", "\\xc3\xc3\xbc"},  // the next lead byte is kept
+        {"a\xff\"\n", "a\\ufffd\\\"\\n", "a\\xff\\\"\\n"},
+    }));
+    INFO("raw bytes of length " << raw.size());
+    CHECK(json_escape(raw) == json);
+    CHECK(logfmt_escape(raw) == logfmt);
+
+    Record record;
+    record.event = "request";
+    record.uri = raw;
+    CHECK(StrictJson::parse(one_line(render_json(record))).at("uri").text == json_expected(raw));
+    const auto pairs = parse_logfmt(one_line(render_logfmt(record)));
+    CHECK(logfmt_value(logfmt_at(pairs, "uri")) == raw);
+}
+
+TEST_CASE("utf8_sequence_length agrees with an independent decoder on every 1-4 byte prefix") {
+    // All lead bytes with a spread of following bytes, including the boundaries of every range.
+    const std::vector<std::uint8_t> next = {0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f,
+                                            0xa0, 0xbf, 0xc0, 0xc2, 0xe0, 0xf0, 0xff};
+    for (int lead = 0; lead < 256; ++lead) {
+        for (std::uint8_t b1 : next) {
+            for (std::uint8_t b2 : next) {
+                for (std::uint8_t b3 : next) {
+                    std::string s;
+                    s.push_back(static_cast<char>(lead));
+                    s.push_back(static_cast<char>(b1));
+                    s.push_back(static_cast<char>(b2));
+                    s.push_back(static_cast<char>(b3));
+                    for (std::size_t size = 1; size <= 4; ++size) {
+                        const std::string_view view(s.data(), size);
+                        std::uint32_t code = 0;
+                        const std::size_t expected = utf8_at(view, 0, code);
+                        if (snifallback::utf8_sequence_length(view, 0) != expected) {
+                            FAIL("lead " << lead << " next " << int(b1) << ' ' << int(b2) << ' '
+                                         << int(b3) << " size " << size);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    SUCCEED();
+}
+
+TEST_CASE("Absent values render as null and key=") {
+    const Record empty;
+    CHECK(render_json(empty) ==
+          "{\"time\":null,\"event\":null,\"client_ip\":null,\"client_port\":null,"
+          "\"local_ip\":null,\"local_port\":null,\"vhost\":null,\"cert_vhost\":null,\"sni\":null,"
+          "\"tls_offered_max\":null,\"tls_version\":null,\"cipher\":null,\"alpn\":null,"
+          "\"ja3\":null,\"ja3_hash\":null,\"ja4\":null,\"outcome\":null}\n");
+    CHECK(render_logfmt(empty) ==
+          "time= event= client_ip= client_port= local_ip= local_port= vhost= cert_vhost= sni= "
+          "tls_offered_max= tls_version= cipher= alpn= ja3= ja3_hash= ja4= outcome=\n");
+
+    Record request;
+    request.event = "request";
+    const Json json = StrictJson::parse(one_line(render_json(request)));
+    for (const auto &member : json.members) {
+        if (member.first == "event") continue;
+        INFO(member.first);
+        CHECK(member.second.kind == Json::Kind::null);
+    }
+    for (const auto &pair : parse_logfmt(one_line(render_logfmt(request)))) {
+        if (pair.key == "event") continue;
+        INFO(pair.key);
+        CHECK(!pair.quoted);
+        CHECK(pair.raw.empty());
+    }
+}
+
+TEST_CASE("Empty but present values differ from absent ones") {
+    Record record;
+    record.event = "request";
+    record.user_agent = "";
+    record.alpn = std::vector<std::string>{};
+    const std::string json = render_json(record);
+    CHECK(json.find("\"user_agent\":\"\"") != std::string::npos);
+    CHECK(json.find("\"alpn\":[]") != std::string::npos);
+    CHECK(json.find("\"uri\":null") != std::string::npos);
+    const std::string logfmt = render_logfmt(record);
+    CHECK(logfmt.find(" user_agent=\"\" ") != std::string::npos);
+    CHECK(logfmt.find(" alpn=\"\" ") != std::string::npos);
+    CHECK(logfmt.find(" uri= ") != std::string::npos);
+    const auto pairs = parse_logfmt(one_line(logfmt));
+    CHECK(logfmt_list(logfmt_at(pairs, "alpn")).empty());
+}
+
+TEST_CASE("Keys come in one fixed order, the same in both formats") {
+    auto [event, count] = GENERATE(table<std::string, std::size_t>({
+        {"handshake", 17},
+        {"request", 26},
+        {"probe", 28},
+        {"something-else", 17},
+    }));
+    Record record = sample_request();  // request and probe fields set: ignored for handshakes
+    record.result = "sni-failed";
+    record.page = "https://a.test/";
+    record.event = event;
+    const std::vector<std::string> expected = first_keys(count);
+
+    std::vector<std::string> from_api;
+    for (std::string_view key : snifallback::record_keys(record)) from_api.emplace_back(key);
+    CHECK(from_api == expected);
+
+    std::vector<std::string> from_json;
+    for (const auto &member : StrictJson::parse(one_line(render_json(record))).members) {
+        from_json.push_back(member.first);
+    }
+    CHECK(from_json == expected);
+
+    std::vector<std::string> from_logfmt;
+    for (const auto &pair : parse_logfmt(one_line(render_logfmt(record)))) {
+        from_logfmt.push_back(pair.key);
+    }
+    CHECK(from_logfmt == expected);
+}
+
+TEST_CASE("A complete request record in both formats") {
+    const Record record = sample_request();
+    CHECK(render_json(record) ==
+          "{\"time\":\"2026-11-23T08:01:02.345Z\",\"event\":\"request\","
+          "\"client_ip\":\"192.0.2.7\",\"client_port\":50123,\"local_ip\":\"198.51.100.1\","
+          "\"local_port\":443,\"vhost\":\"default.test\",\"cert_vhost\":\"legacy.test\","
+          "\"sni\":null,\"tls_offered_max\":\"TLSv1.3\",\"tls_version\":\"TLSv1.2\","
+          "\"cipher\":\"ECDHE-RSA-AES128-GCM-SHA256\",\"alpn\":[\"h2\",\"http/1.1\"],"
+          "\"ja3\":\"771,4865-4866,0-23-65281,29-23,0\","
+          "\"ja3_hash\":\"cd08e31494f9531f560d64c695473da9\","
+          "\"ja4\":\"t13i1516h2_8daaf6152771_02713d6af862\",\"outcome\":\"established\","
+          "\"host\":\"192.0.2.1\",\"method\":\"GET\",\"uri\":\"/index.html?a=b\","
+          "\"protocol\":\"HTTP/1.1\",\"user_agent\":\"curl/7.88.1\",\"action\":\"exempt\","
+          "\"reason\":\"ip-literal\",\"status\":200,\"target\":null}\n");
+    CHECK(render_logfmt(record) ==
+          "time=2026-11-23T08:01:02.345Z event=request client_ip=192.0.2.7 client_port=50123 "
+          "local_ip=198.51.100.1 local_port=443 vhost=default.test cert_vhost=legacy.test sni= "
+          "tls_offered_max=TLSv1.3 tls_version=TLSv1.2 cipher=ECDHE-RSA-AES128-GCM-SHA256 "
+          "alpn=h2,http/1.1 ja3=771,4865-4866,0-23-65281,29-23,0 "
+          "ja3_hash=cd08e31494f9531f560d64c695473da9 ja4=t13i1516h2_8daaf6152771_02713d6af862 "
+          "outcome=established host=192.0.2.1 method=GET uri=\"/index.html?a=b\" "
+          "protocol=HTTP/1.1 user_agent=curl/7.88.1 action=exempt reason=ip-literal status=200 "
+          "target=\n");
+}
+
+TEST_CASE("Ports and status are integers") {
+    auto [port, status] = GENERATE(table<int, int>({
+        {0, 100},
+        {1, 200},
+        {443, 421},
+        {65535, 599},
+        {INT_MAX, INT_MIN},
+    }));
+    Record record;
+    record.event = "request";
+    record.client_port = port;
+    record.local_port = port;
+    record.status = status;
+    const Json json = StrictJson::parse(one_line(render_json(record)));
+    for (const char *key : {"client_port", "local_port"}) {
+        CHECK(json.at(key).kind == Json::Kind::number);
+        CHECK(json.at(key).text == std::to_string(port));
+    }
+    CHECK(json.at("status").kind == Json::Kind::number);
+    CHECK(json.at("status").text == std::to_string(status));
+    const auto pairs = parse_logfmt(one_line(render_logfmt(record)));
+    CHECK(logfmt_at(pairs, "client_port").raw == std::to_string(port));
+    CHECK(!logfmt_at(pairs, "client_port").quoted);
+    CHECK(logfmt_at(pairs, "status").raw == std::to_string(status));
+}
+
+TEST_CASE("Time is UTC, RFC 3339 with milliseconds truncated towards the past") {
+    auto [us, text] = GENERATE(table<std::int64_t, std::string>({
+        {0, "1970-01-01T00:00:00.000Z"},
+        {999, "1970-01-01T00:00:00.000Z"},  // below a millisecond
+        {1000, "1970-01-01T00:00:00.001Z"},
+        {999999, "1970-01-01T00:00:00.999Z"},  // never rounded up into the next second
+        {1795420862345678, "2026-11-23T08:01:02.345Z"},
+        {1483228799500000, "2016-12-31T23:59:59.500Z"},  // (leap second day: POSIX time)
+        {1709251199999999, "2024-02-29T23:59:59.999Z"},  // leap year
+        {1709251200000000, "2024-03-01T00:00:00.000Z"},
+        {951825600000000, "2000-02-29T12:00:00.000Z"},   // divisible by 400: leap
+        {4107542399999000, "2100-02-28T23:59:59.999Z"},  // divisible by 100: not leap
+        {4107542400000000, "2100-03-01T00:00:00.000Z"},
+        {94694399999000, "1972-12-31T23:59:59.999Z"},
+        {-1, "1969-12-31T23:59:59.999Z"},  // floor, also before the epoch
+        {-1000, "1969-12-31T23:59:59.999Z"},
+        {-1001, "1969-12-31T23:59:59.998Z"},
+        {-62135596800000000, "0001-01-01T00:00:00.000Z"},
+        {-62167219200000000, "0000-01-01T00:00:00.000Z"},
+        {-62167219200000001, ""},  // year -1: not representable
+        {253402300799999999, "9999-12-31T23:59:59.999Z"},
+        {253402300800000000, ""},  // year 10000
+        {INT64_MAX, ""},
+        {INT64_MIN, ""},
+    }));
+    INFO(us);
+    CHECK(snifallback::format_time_utc(us) == text);
+    Record record;
+    record.time_us = us;
+    const std::string json = render_json(record);
+    const std::string logfmt = render_logfmt(record);
+    if (text.empty()) {
+        CHECK(json.rfind("{\"time\":null,", 0) == 0);
+        CHECK(logfmt.rfind("time= ", 0) == 0);
+    } else {
+        CHECK(json.rfind("{\"time\":\"" + text + "\",", 0) == 0);
+        CHECK(logfmt.rfind("time=" + text + " ", 0) == 0);
+    }
+}
+
+TEST_CASE("logfmt quotes exactly the values that need it") {
+    auto [raw, rendered] = GENERATE(table<std::string, std::string>({
+        {"curl/8.0", "curl/8.0"},
+        {"a b", "\"a b\""},
+        {"a=b", "\"a=b\""},
+        {"a\"b", "\"a\\\"b\""},
+        {"a\\b", "\"a\\\\b\""},
+        {"a\tb", "\"a\\tb\""},
+        {"a\x01", "\"a\\x01\""},
+        {"\xff", "\"\\xff\""},
+        {"", "\"\""},
+        {"a,b", "a,b"},
+        {"\xc3\xbc", "\xc3\xbc"},
+        {"...[truncated]", "...[truncated]"},
+    }));
+    Record record;
+    record.event = "request";
+    record.user_agent = raw;
+    const std::string line = render_logfmt(record);
+    CHECK(line.find(" user_agent=" + rendered + " ") != std::string::npos);
+    CHECK(logfmt_value(logfmt_at(parse_logfmt(one_line(line)), "user_agent")) == raw);
+}
+
+TEST_CASE("ALPN lists: JSON arrays, logfmt comma-joined values that split back") {
+    using V = std::vector<std::string>;
+    auto [items, logfmt] = GENERATE(table<V, std::string>({
+        {V{"h2"}, "h2"},
+        {V{"h2", "http/1.1"}, "h2,http/1.1"},
+        {V{}, "\"\""},
+        {V{""}, "\"\\_\""},
+        {V{"", ""}, "\"\\_,\\_\""},
+        {V{"a,b", "c"}, "\"a\\x2cb,c\""},
+        {V{","}, "\"\\x2c\""},
+        {V{"\\_"}, "\"\\\\_\""},  // a literal backslash-underscore is not the empty element
+        {V{"a b", "x=y"}, "\"a b,x=y\""},
+        {V{"\x00\xff"s, "\n"}, "\"\\x00\\xff,\\n\""},
+    }));
+    Record record;
+    record.alpn = items;
+    const std::string json = render_json(record);
+    const Json parsed = StrictJson::parse(one_line(json));
+    REQUIRE(parsed.at("alpn").kind == Json::Kind::array);
+    std::vector<std::string> from_json;
+    for (const Json &item : parsed.at("alpn").items) from_json.push_back(item.text);
+    std::vector<std::string> expected_json;
+    for (const std::string &item : items) expected_json.push_back(json_expected(item));
+    CHECK(from_json == expected_json);
+
+    const std::string line = render_logfmt(record);
+    CHECK(line.find(" alpn=" + logfmt + " ") != std::string::npos);
+    CHECK(logfmt_list(logfmt_at(parse_logfmt(one_line(line)), "alpn")) == items);
+}
+
+TEST_CASE("Long values are cut on a UTF-8 boundary with a marker, within the limit") {
+    const std::size_t limit = RecordLimits::uri;
+    SECTION("ASCII: the limit is a byte count") {
+        const std::string fits(limit, 'a');
+        CHECK(json_escape(fits, limit) == fits);
+        const std::string longer(limit + 1, 'a');
+        const std::string cut = json_escape(longer, limit);
+        CHECK(cut.size() == limit);
+        CHECK(cut ==
+              std::string(limit - truncation_marker.size(), 'a') + std::string(truncation_marker));
+    }
+    SECTION("Multibyte characters are never split") {
+        std::string euros;
+        for (int i = 0; i < 1000; ++i) euros += "\xe2\x82\xac";
+        for (EscapeStyle style : {EscapeStyle::json, EscapeStyle::logfmt}) {
+            for (std::size_t budget = 14; budget < 40; ++budget) {
+                std::string out;
+                CHECK_FALSE(snifallback::append_escaped(out, euros, style, budget));
+                CHECK(out.size() <= budget);
+                const std::string kept = out.substr(0, out.size() - truncation_marker.size());
+                CHECK(out.substr(kept.size()) == truncation_marker);
+                CHECK(kept.size() % 3 == 0);
+                CHECK(kept.size() + 3 > budget - truncation_marker.size());  // as much as fits
+                CHECK(euros.compare(0, kept.size(), kept) == 0);
+            }
+        }
+    }
+    SECTION("Escapes are never split") {
+        const std::string controls(100, '\x01');
+        for (std::size_t budget = 14; budget < 60; ++budget) {
+            const std::string json = json_escape(controls, budget);
+            CHECK(json.size() <= budget);
+            CHECK((json.size() - truncation_marker.size()) % 6 == 0);
+            const std::string logfmt = logfmt_escape(controls, budget);
+            CHECK(logfmt.size() <= budget);
+            CHECK((logfmt.size() - truncation_marker.size()) % 4 == 0);
+        }
+    }
+    SECTION("A value that fits exactly is not cut") {
+        const std::string value(limit / 6, '\x01');  // 6 escaped characters each
+        CHECK(json_escape(value, limit).size() == value.size() * 6);
+        CHECK(json_escape(value, limit).find("truncated") == std::string::npos);
+    }
+    SECTION("Through a record: the reader sees a prefix and the marker") {
+        Record record;
+        record.event = "request";
+        record.user_agent = "Mozilla/5.0 " + std::string(10000, 'x') + "\n\"end";
+        record.host = std::string(300, 'h');
+        const Json json = StrictJson::parse(one_line(render_json(record)));
+        const std::string &ua = json.at("user_agent").text;
+        CHECK(ua.size() == RecordLimits::user_agent);
+        CHECK(ua.rfind("Mozilla/5.0 xxx", 0) == 0);
+        CHECK(ua.substr(ua.size() - truncation_marker.size()) == truncation_marker);
+        CHECK(json.at("host").text.size() == RecordLimits::host);
+        const auto pairs = parse_logfmt(one_line(render_logfmt(record)));
+        CHECK(logfmt_value(logfmt_at(pairs, "user_agent")) == ua);
+    }
+    SECTION("Lists: elements and the whole list are limited") {
+        Record record;
+        record.alpn = std::vector<std::string>(100, "http/1.1");
+        record.alpn->insert(record.alpn->begin(), std::string(500, 'z'));
+        const std::string json = render_json(record);
+        const Json parsed = StrictJson::parse(one_line(json));
+        const auto &items = parsed.at("alpn").items;
+        REQUIRE(items.size() > 2);
+        CHECK(items.front().text.size() == RecordLimits::alpn_element);
+        CHECK(items.front().text.substr(RecordLimits::alpn_element - truncation_marker.size()) ==
+              truncation_marker);
+        CHECK(items[1].text == "http/1.1");
+        CHECK(items.back().text == truncation_marker);
+        const std::size_t begin = json.find("\"alpn\":") + 7;
+        CHECK(json.find("],\"ja3\"", begin) - begin + 1 <= RecordLimits::alpn);
+        const auto logfmt =
+            logfmt_list(logfmt_at(parse_logfmt(one_line(render_logfmt(record))), "alpn"));
+        CHECK(logfmt.back() == truncation_marker);
+        CHECK(logfmt[1] == "http/1.1");
+    }
+}
+
+TEST_CASE("The worst case of either format fits in PIPE_BUF") {
+    CHECK(snifallback::max_record_bytes == 4096);
+    CHECK(snifallback::max_json_bytes() <= snifallback::max_record_bytes);
+    CHECK(snifallback::max_logfmt_bytes() <= snifallback::max_record_bytes);
+
+    // Hostile fillers: each maximises a different escape (6 characters a byte in JSON, 4 in
+    // logfmt; units of 1, 2, 3 bytes so the cut lands everywhere).
+    const std::vector<std::string> fillers = {"\x01",
+                                              "\xff",
+                                              "\"",
+                                              "\\",
+                                              "\xc2\x85",
+                                              "\xe2\x80\xa8",
+                                              "\xed\xa0\x80",
+                                              "\x01\xe2\x80\xa9",
+                                              "a\x1b",
+                                              "\xf0\x9f\x98\x80",
+                                              ",",
+                                              "x"};
+    std::size_t largest_json = 0;
+    std::size_t largest_logfmt = 0;
+    for (const std::string &filler : fillers) {
+        for (std::size_t offset = 0; offset < 7; ++offset) {
+            std::string value(offset, 'a');
+            while (value.size() < 20000) value += filler;
+            Record record;
+            record.time_us = 253402300799999999;  // year 9999
+            record.event = "probe";               // every key
+            record.client_port = INT_MIN;
+            record.local_port = INT_MIN;
+            record.status = INT_MIN;
+            for (const TextField &field : text_fields()) record.*field.member = value;
+            record.alpn = std::vector<std::string>(5000, value.substr(0, 300));
+            const std::string json = render_json(record);
+            const std::string logfmt = render_logfmt(record);
+            INFO("filler of " << filler.size() << " bytes, offset " << offset);
+            CHECK(json.size() <= snifallback::max_record_bytes);
+            CHECK(logfmt.size() <= snifallback::max_record_bytes);
+            CHECK(json.size() <= snifallback::max_json_bytes());
+            CHECK(logfmt.size() <= snifallback::max_logfmt_bytes());
+            CHECK(line_is_clean(one_line(json)));
+            CHECK(line_is_clean(one_line(logfmt)));
+            const Json parsed = StrictJson::parse(one_line(json));
+            CHECK(parsed.members.size() == all_keys.size());
+            CHECK(parse_logfmt(one_line(logfmt)).size() == all_keys.size());
+            largest_json = std::max(largest_json, json.size());
+            largest_logfmt = std::max(largest_logfmt, logfmt.size());
+        }
+    }
+    // The bound is close to what hostile input reaches: the limits are not wasted.
+    CHECK(largest_json + 100 > snifallback::max_json_bytes());
+    CHECK(largest_logfmt + 100 > snifallback::max_logfmt_bytes());
+}
+
+TEST_CASE("Property: random bytes in every field give one valid, bounded line that reads back") {
+    std::mt19937 random(20261123);
+    const auto pick = [&](std::size_t n) {
+        return std::uniform_int_distribution<std::size_t>(0, n - 1)(random);
+    };
+    const std::vector<std::string> pieces = {"\"",
+                                             "\\",
+                                             "\n",
+                                             "\r",
+                                             "\t",
+                                             "\x00"s,
+                                             "\x1b[31m",
+                                             "\x7f",
+                                             "=",
+                                             " ",
+                                             ",",
+                                             "\\_",
+                                             "\xc3\xbc",
+                                             "\xe2\x82\xac",
+                                             "\xf0\x9f\x98\x80",
+                                             "\xe2\x80\xa8",
+                                             "\xc2\x85",
+                                             "\xef\xbf\xbd",
+                                             "\xc0\xaf",
+                                             "\xed\xa0\x80",
+                                             "\xe2\x82",
+                                             "\xff",
+                                             "\x80",
+                                             "...[truncated]",
+                                             "\\u0000"};
+    const auto random_bytes = [&]() {
+        std::size_t length = 0;
+        switch (pick(4)) {
+            case 0:
+                length = pick(8);
+                break;
+            case 1:
+                length = pick(64);
+                break;
+            case 2:
+                length = pick(600);
+                break;
+            default:
+                length = pick(5000);
+                break;
+        }
+        std::string out;
+        const std::size_t mode = pick(3);
+        while (out.size() < length) {
+            if (mode == 0)
+                out.push_back(static_cast<char>(pick(256)));  // any byte
+            else if (mode == 1)
+                out.push_back(static_cast<char>(0x20 + pick(95)));  // printable
+            else
+                out += pieces[pick(pieces.size())];  // hostile
+        }
+        return out;
+    };
+    const std::vector<std::string> events = {"handshake", "request", "probe"};
+
+    int failures = 0;
+    for (int iteration = 0; iteration < 10000 && failures < 5; ++iteration) {
+        Record record;
+        record.event = pick(10) == 0 ? random_bytes() : events[pick(events.size())];
+        if (pick(8) != 0) {
+            record.time_us = static_cast<std::int64_t>(random()) * 1000003;
+        }
+        if (pick(4) != 0) record.client_port = static_cast<int>(pick(65536));
+        if (pick(4) != 0) record.status = static_cast<int>(random());
+        for (const TextField &field : text_fields()) {
+            if (pick(5) != 0) record.*field.member = random_bytes();
+        }
+        if (pick(4) != 0) {
+            record.alpn.emplace();
+            const std::size_t count = pick(4) == 0 ? pick(200) : pick(4);
+            for (std::size_t i = 0; i < count; ++i) {
+                record.alpn->push_back(pick(2) ? random_bytes().substr(0, pick(40)) : "h2");
+            }
+        }
+
+        const std::string json = render_json(record);
+        const std::string logfmt = render_logfmt(record);
+        bool ok = true;
+        const auto check = [&](bool condition, const char *what) {
+            if (!condition && ok) {
+                ok = false;
+                ++failures;
+                UNSCOPED_INFO("iteration " << iteration << ": " << what);
+                UNSCOPED_INFO("json: " << json);
+                UNSCOPED_INFO("logfmt: " << logfmt);
+            }
+        };
+        check(json.size() <= snifallback::max_record_bytes, "JSON size");
+        check(logfmt.size() <= snifallback::max_record_bytes, "logfmt size");
+        check(!json.empty() && json.back() == '\n' && json.find('\n') == json.size() - 1,
+              "JSON one line");
+        check(!logfmt.empty() && logfmt.back() == '\n' && logfmt.find('\n') == logfmt.size() - 1,
+              "logfmt one line");
+        if (!ok) continue;
+        const std::string_view json_line(json.data(), json.size() - 1);
+        const std::string_view logfmt_line(logfmt.data(), logfmt.size() - 1);
+        check(line_is_clean(json_line), "JSON line has a raw hazard");
+        check(line_is_clean(logfmt_line), "logfmt line has a raw hazard");
+        try {
+            const Json parsed = StrictJson::parse(json_line);
+            const auto pairs = parse_logfmt(logfmt_line);
+            const auto keys = snifallback::record_keys(record);
+            check(parsed.members.size() == keys.size() && pairs.size() == keys.size(), "key count");
+            for (const TextField &field : text_fields()) {
+                bool rendered = false;
+                for (std::string_view key : keys) rendered = rendered || key == field.key;
+                if (!rendered) continue;
+                const Record::Text &raw = record.*field.member;
+                const Json &j = parsed.at(field.key);
+                const LogfmtPair &l = logfmt_at(pairs, field.key);
+                if (!raw) {
+                    check(j.kind == Json::Kind::null, "absent JSON value");
+                    check(!l.quoted && l.raw.empty(), "absent logfmt value");
+                    continue;
+                }
+                check(j.kind == Json::Kind::string, "JSON string");
+                check(j.text.size() <= field.limit * 3, "JSON value length");
+                const std::string expected = json_expected(*raw);
+                const std::string decoded = logfmt_value(l);
+                const bool json_cut = j.text != expected;
+                const bool logfmt_cut = decoded != *raw;
+                if (json_cut) {
+                    const std::string kept = j.text.substr(
+                        0, j.text.size() - std::min(j.text.size(), truncation_marker.size()));
+                    check(j.text.size() >= truncation_marker.size() &&
+                              j.text.substr(kept.size()) == truncation_marker &&
+                              expected.compare(0, kept.size(), kept) == 0,
+                          "JSON value is neither whole nor a marked prefix");
+                }
+                if (logfmt_cut) {
+                    const std::string kept = decoded.substr(
+                        0, decoded.size() - std::min(decoded.size(), truncation_marker.size()));
+                    check(decoded.size() >= truncation_marker.size() &&
+                              decoded.substr(kept.size()) == truncation_marker &&
+                              raw->compare(0, kept.size(), kept) == 0,
+                          "logfmt value is neither whole nor a marked prefix");
+                }
+            }
+            if (record.alpn) {
+                const auto items = logfmt_list(logfmt_at(pairs, "alpn"));
+                const auto &json_items = parsed.at("alpn").items;
+                check(items.size() == json_items.size() ||
+                          (!items.empty() && items.back() == truncation_marker) ||
+                          (!json_items.empty() && json_items.back().text == truncation_marker),
+                      "list lengths");
+                bool whole = items.size() == record.alpn->size();
+                for (std::size_t i = 0; whole && i < items.size(); ++i) {
+                    whole = items[i] == (*record.alpn)[i];
+                }
+                bool short_elements = true;
+                for (const std::string &item : *record.alpn) {
+                    short_elements = short_elements && item.size() <= 10;
+                }
+                if (record.alpn->size() <= 4 && short_elements) {
+                    check(whole, "short logfmt list reads back whole");
+                }
+            }
+        } catch (const std::exception &error) {
+            check(false, error.what());
+        }
+    }
+    CHECK(failures == 0);
+}
