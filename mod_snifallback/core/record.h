@@ -23,7 +23,7 @@
 // logfmt: key=value pairs separated by one space, then '\n'. A value is written in double quotes
 // when its escaped text is empty or contains a space, '"', '=' or '\' (every escape starts with
 // '\', so every value that needed an escape is quoted); otherwise it is written bare and holds its
-// bytes literally. Inside quotes: \" \\ \n \r \t \xNN (one byte) — see escape.h. So:
+// bytes literally. Inside quotes: \" \\ \n \r \t \xNN (one byte); see escape.h. So:
 //   absent -> key=      empty -> key=""      a b -> key="a b"      a"b -> key="a\"b"
 // A list (alpn) is one value: its elements escaped as list elements (',' -> \x2c, an empty element
 // -> \_) and joined with ','; the empty list is key="". To read one back: take the value, drop the
