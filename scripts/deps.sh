@@ -8,7 +8,8 @@ packages=(
   apache2 apache2-dev apache2-ssl-dev libapr1-dev libaprutil1-dev
   libssl-dev libssl3 openssl
   cmake g++ make pkg-config libtool-bin
-  catch2
+  catch2 libbenchmark-dev
+  clang-14 libclang-rt-14-dev
   curl nghttp2-client
   python3 python3-pytest
   tshark

@@ -29,14 +29,6 @@ T merged(T base, T add, T unset) {
     return add != unset ? add : base;
 }
 
-// The one place that checks where a directive may appear, so every setter answers the same way.
-enum class Scope { server_only, server_or_vhost };
-
-const char *check_scope(cmd_parms *cmd, Scope scope) {
-    unsigned forbidden = scope == Scope::server_only ? GLOBAL_ONLY : NOT_IN_DIR_CONTEXT;
-    return ap_check_cmd_context(cmd, forbidden);
-}
-
 const char *set_fingerprint(cmd_parms *cmd, void *, const char *arg) {
     if (const char *error = check_scope(cmd, Scope::server_only)) return error;
     ServerConfig *config = server_config(cmd->server);
@@ -55,7 +47,40 @@ const char *set_fingerprint(cmd_parms *cmd, void *, const char *arg) {
     return nullptr;
 }
 
+const char *set_log_format(cmd_parms *cmd, void *, const char *arg) {
+    if (const char *error = check_scope(cmd, Scope::server_only)) return error;
+    ServerConfig *config = server_config(cmd->server);
+    if (!strcasecmp(arg, "json")) {
+        config->log_format = LogFormat::json;
+    } else if (!strcasecmp(arg, "logfmt")) {
+        config->log_format = LogFormat::logfmt;
+    } else {
+        return apr_psprintf(cmd->pool,
+                            "%s: unknown value '%s'; supported values are 'json' (default) and "
+                            "'logfmt'",
+                            cmd->cmd->name, arg);
+    }
+    return nullptr;
+}
+
+const char *set_log(cmd_parms *cmd, void *, const char *arg) {
+    if (const char *error = check_scope(cmd, Scope::server_only)) return error;
+    ServerConfig *config = server_config(cmd->server);
+    if (config->log_target.kind != LogTarget::Kind::none) {
+        return apr_psprintf(cmd->pool,
+                            "%s: given twice ('%s' and '%s'); the module writes one log, use a "
+                            "piped logger such as \"|tee ...\" to fan it out",
+                            cmd->cmd->name, config->log_target.spec, arg);
+    }
+    return parse_log_target(cmd->pool, cmd->cmd->name, arg, config->log_target);
+}
+
 }  // namespace
+
+const char *check_scope(cmd_parms *cmd, Scope scope) {
+    unsigned forbidden = scope == Scope::server_only ? GLOBAL_ONLY : NOT_IN_DIR_CONTEXT;
+    return ap_check_cmd_context(cmd, forbidden);
+}
 
 ServerConfig *server_config(const server_rec *s) noexcept {
     return static_cast<ServerConfig *>(ap_get_module_config(s->module_config, &snifallback_module));
@@ -65,6 +90,10 @@ FingerprintMode effective_fingerprint(const ServerConfig &config) noexcept {
     return config.fingerprint == FingerprintMode::unset ? FingerprintMode::nosni : config.fingerprint;
 }
 
+LogFormat effective_log_format(const ServerConfig &config) noexcept {
+    return config.log_format == LogFormat::unset ? LogFormat::json : config.log_format;
+}
+
 void *create_server_config(apr_pool_t *p, server_rec *) { return new_server_config(p); }
 
 void *merge_server_config(apr_pool_t *p, void *base_ptr, void *add_ptr) {
@@ -72,6 +101,18 @@ void *merge_server_config(apr_pool_t *p, void *base_ptr, void *add_ptr) {
     const auto *add = static_cast<const ServerConfig *>(add_ptr);
     ServerConfig *config = new_server_config(p);
     config->fingerprint = merged(base->fingerprint, add->fingerprint, FingerprintMode::unset);
+    config->log_format = merged(base->log_format, add->log_format, LogFormat::unset);
+    if (add->fallback_name != nullptr) {
+        config->fallback_name = add->fallback_name;
+        config->fallback_port = add->fallback_port;
+        config->fallback_set_in = add->fallback_set_in;
+    } else {
+        config->fallback_name = base->fallback_name;
+        config->fallback_port = base->fallback_port;
+        config->fallback_set_in = base->fallback_set_in;
+    }
+    // Server-config only: a vhost sees the main server's log.
+    config->log_target = base->log_target;
     // ssl_ctx is filled per server by mod_ssl's init_server hook after merging; not inherited.
     return config;
 }
@@ -91,6 +132,16 @@ const command_rec directives[] = {
     SNIF_TAKE1("SNIFallbackFingerprint", set_fingerprint, RSRC_CONF,
                "SNIFallbackFingerprint nosni|all|off - which TLS ClientHellos get JA3/JA4 "
                "fingerprints (default nosni: only those without SNI)"),
+    SNIF_TAKE1("SNIFallbackCertificate", set_fallback_certificate, RSRC_CONF,
+               "SNIFallbackCertificate ServerName[:port] - the SSL vhost whose certificates "
+               "handshakes without SNI get on this address (server config or the address's "
+               "first vhost)"),
+    SNIF_TAKE1("SNIFallbackLog", set_log, RSRC_CONF,
+               "SNIFallbackLog path|\"|command\"|syslog[:facility] - where records of clients "
+               "without SNI go (path relative to ServerRoot; piped as in CustomLog)"),
+    SNIF_TAKE1("SNIFallbackLogFormat", set_log_format, RSRC_CONF,
+               "SNIFallbackLogFormat json|logfmt - one JSON object (default) or one logfmt line "
+               "per record"),
     {nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr},
 };
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "httpd.h"
 #include "http_config.h"
@@ -13,6 +14,7 @@
 #include <openssl/ssl.h>
 
 #include "core/client_hello.h"
+#include "httpd/log_writer.h"
 
 extern "C" module AP_MODULE_DECLARE_DATA snifallback_module;
 
@@ -25,16 +27,31 @@ namespace snifallback::glue {
 // Which ClientHellos are fingerprinted (SNIFallbackFingerprint).
 enum class FingerprintMode { unset, nosni, all, off };
 
+// How records are rendered (SNIFallbackLogFormat).
+enum class LogFormat { unset, json, logfmt };
+
+struct FallbackCertificate;
+
 // Per-server (main server and each <VirtualHost>) configuration. Fields start "unset" so that a
 // vhost inherits what it does not set (one defaults table: effective_* below).
 struct ServerConfig {
     FingerprintMode fingerprint = FingerprintMode::unset;
-    // The SSL_CTX mod_ssl built for this server (init_server hook); null for non-TLS servers.
-    SSL_CTX *ssl_ctx = nullptr;
+    LogFormat log_format = LogFormat::unset;
+    LogTarget log_target;  // SNIFallbackLog (main server only); Kind::none when unset
+    // SNIFallbackCertificate: name[:port] of the vhost whose certificates no-SNI handshakes get,
+    // and the server whose configuration said so (a vhost, or the main server for all addresses).
+    const char *fallback_name = nullptr;
+    apr_port_t fallback_port = 0;
+    const server_rec *fallback_set_in = nullptr;
+
+    // Filled at start-up, not by directives:
+    SSL_CTX *ssl_ctx = nullptr;  // mod_ssl's context for this server (init_server); null: no TLS
+    const FallbackCertificate *fallback = nullptr;  // on an address's default vhost (post_config)
 };
 
 ServerConfig *server_config(const server_rec *s) noexcept;
 FingerprintMode effective_fingerprint(const ServerConfig &config) noexcept;
+LogFormat effective_log_format(const ServerConfig &config) noexcept;
 
 // What the module learned about one inbound TLS connection. Lives in the connection's pool; its
 // destructor runs from a pool cleanup.
@@ -48,9 +65,21 @@ struct ConnectionState {
     Sni sni = Sni::unknown;
     ParseError parse_error = ParseError::ok;
     std::uint16_t offered_max_version = 0;
+    std::vector<std::string> offered_alpn;
     std::string ja3;  // JA3 text, empty unless fingerprinted
     std::string ja3_hash;
     std::string ja4;
+
+    // Handshake progress, seen through the message callback only: mod_ssl may free the SSL before
+    // the connection's pool is cleaned up, so nothing reads `ssl` outside a callback or a request.
+    bool client_finished = false;  // read the client's Finished
+    bool server_finished = false;  // wrote our Finished
+    bool handshake_logged = false; // the one handshake record of the connection is written
+    std::string outcome;           // "established", "alert:<name>", "closed"
+    std::string tls_version;       // negotiated, once established
+    std::string cipher;
+    const char *cert_vhost = nullptr;  // ServerName whose certificate was served
+    const FallbackCertificate *fallback = nullptr;  // SNIFallbackCertificate of this address
 };
 
 // The state of a connection, following an HTTP/2 secondary connection to its master; null for
@@ -59,6 +88,26 @@ ConnectionState *connection_state(conn_rec *c) noexcept;
 
 // Resolves Sni::unknown (our parser refused a hello OpenSSL accepted) by asking OpenSSL.
 bool connection_lacks_sni(ConnectionState &state) noexcept;
+
+// Writes the connection's handshake record now (outcome already set); a no-op unless the
+// connection had no SNI, a log is configured and no record was written yet.
+void log_handshake(ConnectionState &state) noexcept;
+// Writes one request record for a request of a no-SNI connection.
+void log_request(request_rec *r, ConnectionState &state) noexcept;
+// Opens SNIFallbackLog in the parent (open_logs hook).
+int open_nosni_log(apr_pool_t *pconf, server_rec *s);
+
+// The one place that checks where a directive may appear, so every setter answers the same way.
+enum class Scope { server_only, server_or_vhost };
+const char *check_scope(cmd_parms *cmd, Scope scope);
+
+// SNIFallbackCertificate (certificate.cpp): the directive, its start-up checks, and the
+// per-connection parts called from the handshake hooks.
+const char *set_fallback_certificate(cmd_parms *cmd, void *, const char *arg);
+int check_fallback_certificates(apr_pool_t *p, server_rec *main_server);  // check_config
+int resolve_fallback_certificates(apr_pool_t *p, server_rec *main_server);  // post_config
+void attach_fallback_certificate(ConnectionState &state, SSL *ssl);  // pre_handshake
+void isolate_no_sni_sessions(ConnectionState &state, SSL *ssl);     // at a no-SNI ClientHello
 
 void register_handshake_hooks(apr_pool_t *p);
 void register_request_hooks(apr_pool_t *p);

@@ -4,6 +4,7 @@
 // connection; there we install a message callback that sees the raw ClientHello before OpenSSL,
 // mod_ssl's own ClientHello callback or the SNI callback process it.
 #include <new>
+#include <utility>
 
 #include "httpd/glue.h"
 
@@ -11,15 +12,30 @@
 #include "mod_ssl_openssl.h"
 
 #include "core/fingerprint.h"
+#include "core/tls_alert.h"
 
 namespace snifallback::glue {
 namespace {
 
+constexpr int content_type_alert = 21;      // SSL3_RT_ALERT
 constexpr int content_type_handshake = 22;  // SSL3_RT_HANDSHAKE
 constexpr unsigned char handshake_client_hello = 1;
+constexpr unsigned char handshake_finished = 20;
 
 apr_status_t connection_state_cleanup(void *data) {
     static_cast<ConnectionState *>(data)->~ConnectionState();
+    return APR_SUCCESS;
+}
+
+// Runs before every ordinary cleanup of the connection pool, while the connection is whole: a
+// no-SNI connection that never finished its handshake nor sent an alert gets its "closed" record.
+apr_status_t connection_end(void *data) {
+    auto *state = static_cast<ConnectionState *>(data);
+    state->ssl = nullptr;  // mod_ssl may already have freed it
+    if (!state->handshake_logged && state->sni == ConnectionState::Sni::absent) {
+        state->outcome = "closed";
+        log_handshake(*state);
+    }
     return APR_SUCCESS;
 }
 
@@ -29,7 +45,9 @@ ConnectionState *new_connection_state(conn_rec *c, SSL *ssl, FingerprintMode mod
     state->connection = c;
     state->ssl = ssl;
     state->fingerprint = mode;
+    state->cert_vhost = c->base_server->server_hostname;
     apr_pool_cleanup_register(c->pool, state, connection_state_cleanup, apr_pool_cleanup_null);
+    apr_pool_pre_cleanup_register(c->pool, state, connection_end);
     return state;
 }
 
@@ -58,30 +76,65 @@ void observe_client_hello(ConnectionState &state, const unsigned char *buf, std:
         state.ja3_hash = ja3_hash(state.ja3);
         state.ja4 = ja4(hello);
     }
+    if (state.sni == ConnectionState::Sni::absent) {
+        state.offered_alpn = std::move(hello.alpn);  // last use of `hello`
+        // Before OpenSSL looks the session up: no-SNI sessions live in a context of their own.
+        if (state.ssl != nullptr) isolate_no_sni_sessions(state, state.ssl);
+    }
 }
 
-// OpenSSL message callback: sees every handshake message and alert of the connection.
+// Both Finished messages passed: the handshake is complete. Negotiated facts are read from the SSL
+// here, inside a callback, where it is certainly alive.
+void note_established(ConnectionState &state, SSL *ssl) {
+    state.outcome = "established";
+    state.tls_version = SSL_get_version(ssl);
+    if (const SSL_CIPHER *cipher = SSL_get_current_cipher(ssl)) {
+        state.cipher = SSL_CIPHER_get_name(cipher);
+    }
+    log_handshake(state);
+}
+
+void observe_message(ConnectionState &state, int write_p, int content_type,
+                     const unsigned char *bytes, std::size_t len, SSL *ssl) {
+    if (content_type == content_type_handshake && len > 0) {
+        if (bytes[0] == handshake_client_hello && write_p == 0 && !state.hello_seen) {
+            state.hello_seen = true;  // a second hello after HelloRetryRequest changes nothing
+            observe_client_hello(state, bytes, len);
+        } else if (bytes[0] == handshake_finished) {
+            (write_p ? state.server_finished : state.client_finished) = true;
+            if (state.client_finished && state.server_finished && !state.handshake_logged) {
+                note_established(state, ssl);
+            }
+        }
+    } else if (content_type == content_type_alert && len >= 2 && !state.handshake_logged &&
+               state.sni == ConnectionState::Sni::absent) {
+        state.outcome = "alert:" + tls_alert_name(bytes[1]);
+        log_handshake(state);
+    }
+}
+
+// OpenSSL message callback: sees every handshake message and alert of the connection, in both
+// directions, before OpenSSL acts on what it reads.
 extern "C" void on_tls_message(int write_p, int, int content_type, const void *buf, size_t len,
                                SSL *ssl, void *arg) noexcept {
     auto *state = static_cast<ConnectionState *>(arg);
-    if (state == nullptr || write_p != 0) return;  // never touch the callback from a write
+    if (state == nullptr) return;
     try {
-        const auto *bytes = static_cast<const unsigned char *>(buf);
-        if (content_type == content_type_handshake && len > 0 &&
-            bytes[0] == handshake_client_hello && !state->hello_seen) {
-            state->hello_seen = true;  // a second hello after HelloRetryRequest changes nothing
-            observe_client_hello(*state, bytes, len);
-        }
-        // SNI clients need nothing more from us: stop being called on their records.
-        const bool done_with_sni_client = state->hello_seen &&
-                                          state->sni == ConnectionState::Sni::present;
-        if (done_with_sni_client || SSL_is_init_finished(ssl)) {
+        observe_message(*state, write_p, content_type, static_cast<const unsigned char *>(buf), len,
+                        ssl);
+        // Never clear the callback from a write: OpenSSL 3.0 reads the pointer once and calls it
+        // twice for a TLS 1.3 record (clearing there crashed every HTTP/2 connection).
+        if (write_p != 0) return;
+        // SNI clients need nothing more from us after their hello; no-SNI ones after their record.
+        const bool done = (state->hello_seen && state->sni != ConnectionState::Sni::absent) ||
+                          (state->handshake_logged && SSL_is_init_finished(ssl));
+        if (done) {
             SSL_set_msg_callback(ssl, nullptr);
             SSL_set_msg_callback_arg(ssl, nullptr);
         }
     } catch (...) {
-        // Nothing may cross into OpenSSL; the connection simply goes unobserved.
-        SSL_set_msg_callback(ssl, nullptr);
+        // Nothing may cross into OpenSSL; the connection goes unobserved from here on.
+        if (write_p == 0) SSL_set_msg_callback(ssl, nullptr);
     }
 }
 
@@ -100,6 +153,7 @@ int on_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy) {
         ap_set_module_config(c->conn_config, &snifallback_module, state);
         SSL_set_msg_callback(ssl, on_tls_message);
         SSL_set_msg_callback_arg(ssl, state);
+        attach_fallback_certificate(*state, ssl);
     } catch (const std::bad_alloc &) {
         ap_log_cerror(APLOG_MARK, APLOG_ERR, 0, c,
                       "SNIF0001: out of memory setting up the ClientHello observer; "
@@ -126,7 +180,24 @@ bool connection_lacks_sni(ConnectionState &state) noexcept {
     return state.sni == ConnectionState::Sni::absent;
 }
 
+namespace {
+
+int on_check_config(apr_pool_t *pconf, apr_pool_t *, apr_pool_t *, server_rec *s) {
+    return check_fallback_certificates(pconf, s);
+}
+
+int on_post_config(apr_pool_t *pconf, apr_pool_t *, apr_pool_t *, server_rec *s) {
+    return resolve_fallback_certificates(pconf, s);
+}
+
+}  // namespace
+
 void register_handshake_hooks(apr_pool_t *) {
+    // check_config runs under `apachectl -t` too: bad names fail the config test.
+    ap_hook_check_config(on_check_config, nullptr, nullptr, APR_HOOK_MIDDLE);
+    // After mod_ssl: its post_config builds the SSL_CTXs (and runs our init_server hook).
+    static const char *const after_ssl[] = {"mod_ssl.c", nullptr};
+    ap_hook_post_config(on_post_config, after_ssl, nullptr, APR_HOOK_MIDDLE);
     // Optional hooks: they exist only when mod_ssl is loaded; without it the module has nothing to see.
     APR_OPTIONAL_HOOK(ssl, init_server, on_init_server, nullptr, nullptr, APR_HOOK_MIDDLE);
     APR_OPTIONAL_HOOK(ssl, pre_handshake, on_pre_handshake, nullptr, nullptr, APR_HOOK_MIDDLE);

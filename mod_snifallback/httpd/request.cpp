@@ -1,6 +1,7 @@
 // Request time: mark requests that arrived on a connection whose ClientHello carried no SNI.
 #include "httpd/glue.h"
 
+#include "http_config.h"
 #include "http_protocol.h"
 #include "http_request.h"
 #include "apr_tables.h"
@@ -29,6 +30,16 @@ int on_post_read_request(request_rec *r) {
     return DECLINED;
 }
 
+int on_log_transaction(request_rec *r) {
+    ConnectionState *state = connection_state(r->connection);
+    if (state != nullptr && connection_lacks_sni(*state)) log_request(r, *state);
+    return DECLINED;
+}
+
+int on_open_logs(apr_pool_t *pconf, apr_pool_t *, apr_pool_t *, server_rec *s) {
+    return open_nosni_log(pconf, s);
+}
+
 }  // namespace
 
 void register_request_hooks(apr_pool_t *) {
@@ -36,6 +47,9 @@ void register_request_hooks(apr_pool_t *) {
     // SSLVHostSNIPolicy's 421, and the module's actions must be decided first.
     static const char *const run_before[] = {"mod_ssl.c", nullptr};
     ap_hook_post_read_request(on_post_read_request, nullptr, run_before, APR_HOOK_MIDDLE);
+    // The request record carries the final status, known only once the response is sent.
+    ap_hook_log_transaction(on_log_transaction, nullptr, nullptr, APR_HOOK_MIDDLE);
+    ap_hook_open_logs(on_open_logs, nullptr, nullptr, APR_HOOK_MIDDLE);
 }
 
 }  // namespace snifallback::glue

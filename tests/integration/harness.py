@@ -66,7 +66,7 @@ class Pki:
              "-keyout", str(keyfile), "-out", str(csr)])
         ext = self.dir / f"{stem}.ext"
         ext.write_text("basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n"
-                       "extendedKeyUsage=serverAuth\nsubjectAltName="
+                       "extendedKeyUsage=serverAuth,clientAuth\nsubjectAltName="
                        + ",".join(f"DNS:{n}" for n in sans) + "\n")
         run(["openssl", "x509", "-req", "-in", str(csr), "-CA", str(self.ca_cert),
              "-CAkey", str(self.ca_key), "-CAcreateserial", "-days", "2", "-sha256",
@@ -109,16 +109,19 @@ class Httpd:
         return self.pki.leaf(name)
 
     def config_text(self, snippet: str = "", vhost_extra: dict | None = None,
-                    module_loaded: bool = True, mpm: str | None = None) -> str:
+                    module_loaded: bool = True, mpm: str | None = None,
+                    certs: dict | None = None, before_vhosts: str = "") -> str:
+        """`certs` replaces a vhost's (certificate, key) pair; `vhost_extra` adds lines to a vhost."""
         mpm = mpm or self.mpm
         vhost_extra = vhost_extra or {}
+        certs = certs or {}
         user = ""
         if os.geteuid() == 0:
             user = "User www-data\nGroup www-data\n"
         load = f"LoadModule snifallback_module {self.module}\n" if module_loaded else ""
         vhosts = []
         for name in VHOST_NAMES:
-            cert, key = self.vhost_cert(name)
+            cert, key = certs.get(name) or self.vhost_cert(name)
             vhosts.append(f"""
 <VirtualHost 127.0.0.1:{self.https_port}>
     ServerName {name}
@@ -163,6 +166,7 @@ DocumentRoot "{self.root}/htdocs/default.test"
 <Directory />
     Require all granted
 </Directory>
+{before_vhosts}
 {"".join(vhosts)}
 {snippet}
 """
