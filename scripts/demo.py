@@ -1,5 +1,6 @@
 """The demo behind scripts/demo.sh: a real apache2 with the module, a no-SNI and an SNI client."""
 import argparse
+import json
 import signal
 import subprocess
 import sys
@@ -11,7 +12,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "integ
 from harness import Httpd, Pki, VHOST_NAMES  # noqa: E402  (the same generator the tests use)
 
 DEMO_CONFIG = """
-# What the demo adds to the generated config: a log of the requests that came without SNI.
+# What the demo adds to the generated config: the module's own no-SNI log, and an access log of
+# just the requests that came without SNI (CustomLog ... env=SNI_MISSING).
+SNIFallbackLog logs/nosni.json
 LogFormat "%h \\"%r\\" %>s host=%{Host}i ja4=%{SNIFALLBACK_JA4}e ua=\\"%{User-Agent}i\\"" nosni
 CustomLog logs/nosni_access.log nosni env=SNI_MISSING
 """
@@ -41,13 +44,23 @@ def main() -> int:
         print(f"   -> {r.status} {r.body.strip()!r}\n")
 
         text = httpd.wait_for_log("nosni_access.log", lambda t: t.strip() != "")
-        print("What the module recorded: requests marked SNI_MISSING=1 "
-              "(CustomLog logs/nosni_access.log ... env=SNI_MISSING):")
+        print("Requests marked SNI_MISSING=1 (CustomLog logs/nosni_access.log ... env=SNI_MISSING):")
         for line in text.splitlines():
             print("   " + line)
+        records = httpd.wait_for_log("nosni.json", lambda t: t.count("\n") >= 2)
+        print("\nThe module's no-SNI log (SNIFallbackLog logs/nosni.json), one JSON record per "
+              "handshake and per request:")
+        shown = ("event", "client_ip", "tls_offered_max", "alpn", "ja4", "outcome", "method", "uri",
+                 "user_agent", "status", "action")
+        for line in records.splitlines():
+            record = json.loads(line)
+            print("   " + json.dumps({k: record[k] for k in shown if k in record}))
+        print("   (shortened here: every record holds all the keys listed in README.md)")
         recorded = text.count("demo-client-without-sni"), text.count("demo-client-with-sni")
-        print(f"\n   no-SNI requests recorded: {recorded[0]}; SNI requests recorded: {recorded[1]}")
-        if recorded != (1, 0):
+        logged = records.count("demo-client-without-sni"), records.count("demo-client-with-sni")
+        print(f"\n   no-SNI requests recorded: {recorded[0]} (log: {logged[0]}); "
+              f"SNI requests recorded: {recorded[1]} (log: {logged[1]})")
+        if recorded != (1, 0) or logged != (1, 0):
             print("demo: unexpected result", file=sys.stderr)
             return 1
         if args.once:

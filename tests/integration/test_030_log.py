@@ -120,8 +120,9 @@ def test_sni_clients_are_not_logged(httpd):
     assert len(by_event(recs, "handshake")) == 1
 
 
-def test_200_no_sni_and_50_sni_requests_in_parallel(httpd):
-    httpd.start(LOG)
+@pytest.mark.parametrize("mpm", ["event", "worker", "prefork"])
+def test_200_no_sni_and_50_sni_requests_in_parallel(httpd, mpm):
+    httpd.start(LOG, mpm=mpm)
     jobs = [None] * 200 + ["a.test"] * 50
     with ThreadPoolExecutor(16) as pool:
         statuses = list(pool.map(lambda sni: one_request(httpd, sni), jobs))
@@ -129,6 +130,22 @@ def test_200_no_sni_and_50_sni_requests_in_parallel(httpd):
     recs = records(httpd, count=400)
     assert len(by_event(recs, "request")) == 200
     assert [r["outcome"] for r in by_event(recs, "handshake")] == ["established"] * 200
+    # the records came from several child processes, whole
+    assert len({r["client_port"] for r in by_event(recs, "request")}) == 200
+
+
+@pytest.mark.parametrize("mpm", ["event", "worker"])  # mod_http2 does not run under prefork
+def test_http2_requests_from_parallel_connections(httpd, mpm):
+    httpd.start(LOG, mpm=mpm)
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda i: httpd.curl(*[f"/h2/{i}/{k}" for k in range(5)],
+                                                     http2=True), range(16)))
+    assert all(r.http_version == "HTTP/2" for rs in results for r in rs)
+    recs = records(httpd, count=16 * 6)
+    assert len(by_event(recs, "handshake")) == 16
+    assert sorted(r["uri"] for r in by_event(recs, "request")) == sorted(
+        f"/h2/{i}/{k}" for i in range(16) for k in range(5))
+    assert {r["protocol"] for r in by_event(recs, "request")} == {"HTTP/2.0"}
 
 
 HOSTILE = [
@@ -209,3 +226,78 @@ def test_log_that_cannot_be_opened_stops_the_start_like_customlog(httpd):
     with pytest.raises(RuntimeError, match="SNIF0011: SNIFallbackLog: could not open "
                                            "'/nonexistent-dir/nosni.json'"):
         httpd.start("SNIFallbackLog /nonexistent-dir/nosni.json\n")
+
+
+def parse_logfmt(line: str) -> dict:
+    """The reading rule of README / record.h: quoted values hold escapes, bare ones are literal."""
+    out, i = {}, 0
+    while i < len(line):
+        eq = line.index("=", i)
+        key = line[i:eq]
+        i = eq + 1
+        if i < len(line) and line[i] == '"':
+            i += 1
+            raw = bytearray()
+            while line[i] != '"':
+                if line[i] == "\\":
+                    nxt = line[i + 1]
+                    if nxt == "x":
+                        raw += bytes([int(line[i + 2:i + 4], 16)])
+                        i += 4
+                        continue
+                    raw += {"n": b"\n", "r": b"\r", "t": b"\t", '"': b'"', "\\": b"\\",
+                            "_": b""}[nxt].replace(b"", b"") if nxt != "_" else b""
+                    i += 2
+                    continue
+                raw += line[i].encode()
+                i += 1
+            value = raw.decode("utf-8", "surrogateescape")
+            i += 1
+        else:
+            end = line.find(" ", i)
+            end = len(line) if end < 0 else end
+            value = line[i:end] if end > i else None
+            i = end
+        out[key] = value
+        i += 1  # the separating space
+    return out
+
+
+def test_logfmt_parses_back_to_what_the_client_sent(httpd):
+    httpd.start("SNIFallbackLog logs/nosni.logfmt\nSNIFallbackLogFormat logfmt\n"
+                "HttpProtocolOptions Unsafe\n")
+    agent = 'say "hi" a=b \\ back \x01\x1b tab\tend é'
+    httpd.curl("/lf?x=1&y=\"2\"", extra=["-A", agent, "--path-as-is"])
+    text = httpd.wait_for_log("nosni.logfmt", lambda t: t.count("\n") >= 2)
+    handshake, request = [parse_logfmt(line) for line in text.splitlines()]
+    assert handshake["event"] == "handshake" and handshake["outcome"] == "established"
+    assert handshake["sni"] is None and handshake["alpn"] == "http/1.1"
+    assert request["user_agent"] == agent
+    assert request["uri"] == '/lf?x=1&y="2"'
+    assert request["status"] == "404" and request["action"] == "none"
+    assert request["ja4"] == handshake["ja4"]
+
+
+def test_write_failure_is_reported_once_and_requests_are_served(httpd):
+    httpd.start("SNIFallbackLog /dev/full\n", mpm="prefork")
+    httpd.expected_log = [r"SNIF0012"]
+    for _ in range(3):
+        assert [r.status for r in httpd.curl("/", "/")] == [200, 200]
+    reports = [ln for ln in httpd.new_error_log().splitlines() if "SNIF0012" in ln]
+    # once per child process that failed, not once per record (6 requests + 3 handshakes)
+    assert 1 <= len(reports) <= 3, reports
+    assert "No space left on device" in reports[0]
+
+
+def test_rotatelogs_receives_records(httpd):
+    httpd.start(f'SNIFallbackLog "|/usr/bin/rotatelogs {httpd.root}/logs/rot.%Y.json 86400"\n')
+    httpd.curl("/rot")
+    import glob
+    import time as _time
+    deadline = _time.monotonic() + 10
+    text = ""
+    while _time.monotonic() < deadline and text.count("\n") < 2:
+        files = glob.glob(f"{httpd.root}/logs/rot.*.json")
+        text = open(files[0]).read() if files else ""
+        _time.sleep(0.05)
+    assert [json.loads(line)["event"] for line in text.splitlines()] == ["handshake", "request"]
