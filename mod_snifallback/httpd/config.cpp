@@ -78,6 +78,16 @@ const char *set_log(cmd_parms *cmd, void *, const char *arg) {
 }  // namespace
 
 const char *check_scope(cmd_parms *cmd, Scope scope) {
+    if (scope == Scope::server_or_vhost_not_directory && cmd->path != nullptr) {
+        // Allowed through httpd's own check (ACCESS_CONF) so that this message can say why.
+        return apr_psprintf(cmd->pool,
+                            "%s cannot occur within <Directory>, <Location> or <Files>: it is "
+                            "decided before per-directory configuration exists. Put it in the "
+                            "server config or a <VirtualHost>, and express path-specific "
+                            "behaviour with SNIFallbackExempt, e.g. SNIFallbackExempt "
+                            "\"%%{REQUEST_URI} =~ m#^/api/#\"",
+                            cmd->cmd->name);
+    }
     unsigned forbidden = scope == Scope::server_only ? GLOBAL_ONLY : NOT_IN_DIR_CONTEXT;
     return ap_check_cmd_context(cmd, forbidden);
 }
@@ -111,6 +121,7 @@ void *merge_server_config(apr_pool_t *p, void *base_ptr, void *add_ptr) {
         config->fallback_port = base->fallback_port;
         config->fallback_set_in = base->fallback_set_in;
     }
+    merge_actions(*config, *base, *add);
     // Server-config only: a vhost sees the main server's log.
     config->log_target = base->log_target;
     // ssl_ctx is filled per server by mod_ssl's init_server hook after merging; not inherited.
@@ -136,6 +147,16 @@ const command_rec directives[] = {
                "SNIFallbackCertificate ServerName[:port] - the SSL vhost whose certificates "
                "handshakes without SNI get on this address (server config or the address's "
                "first vhost)"),
+    AP_INIT_TAKE_ARGV("SNIFallbackAction", as_cmd_func(set_action), nullptr,
+                      RSRC_CONF | ACCESS_CONF,
+                      "SNIFallbackAction none | notice [file] | redirect url-expr [301|302|303|307|"
+                      "308] | vhost ServerName - what requests on connections without SNI get"),
+    SNIF_TAKE1("SNIFallbackNoticeStatus", set_notice_status, RSRC_CONF | ACCESS_CONF,
+               "SNIFallbackNoticeStatus code - HTTP status of the notice page, 400-599 "
+               "(default 403)"),
+    SNIF_TAKE1("SNIFallbackExempt", set_exempt, RSRC_CONF | ACCESS_CONF,
+               "SNIFallbackExempt expression - requests matching this Apache expression are "
+               "exempt from SNIFallbackAction (repeatable; any match exempts)"),
     SNIF_TAKE1("SNIFallbackLog", set_log, RSRC_CONF,
                "SNIFallbackLog path|\"|command\"|syslog[:facility] - where records of clients "
                "without SNI go (path relative to ServerRoot; piped as in CustomLog)"),

@@ -13,6 +13,9 @@
 
 #include <openssl/ssl.h>
 
+#include "ap_expr.h"
+
+#include "core/action.h"
 #include "core/client_hello.h"
 #include "httpd/log_writer.h"
 
@@ -44,7 +47,20 @@ struct ServerConfig {
     apr_port_t fallback_port = 0;
     const server_rec *fallback_set_in = nullptr;
 
+    // SNIFallbackAction, set as a whole (a vhost that sets it replaces every part):
+    bool action_set = false;
+    Action action = Action::none;
+    const char *notice_file = nullptr;     // notice: the page's file, ServerRoot-relative resolved
+    const char *notice_body = nullptr;     // notice: its content, read at configuration time
+    ap_expr_info_t *redirect_url = nullptr;  // redirect: string expression
+    const char *redirect_origin = nullptr;   // redirect: its literal scheme://host[:port]
+    int redirect_status = 302;
+    const char *route_name = nullptr;      // vhost: ServerName or ServerAlias of the target
+    int notice_status = 0;                 // SNIFallbackNoticeStatus; 0 = unset (403)
+    apr_array_header_t *exemptions = nullptr;  // SNIFallbackExempt: ap_expr_info_t *, base first
+
     // Filled at start-up, not by directives:
+    server_rec *route_target = nullptr;  // vhost action: the resolved target (check_config)
     SSL_CTX *ssl_ctx = nullptr;  // mod_ssl's context for this server (init_server); null: no TLS
     const FallbackCertificate *fallback = nullptr;  // on an address's default vhost (post_config)
 };
@@ -98,8 +114,18 @@ void log_request(request_rec *r, ConnectionState &state) noexcept;
 int open_nosni_log(apr_pool_t *pconf, server_rec *s);
 
 // The one place that checks where a directive may appear, so every setter answers the same way.
-enum class Scope { server_only, server_or_vhost };
+enum class Scope { server_only, server_or_vhost, server_or_vhost_not_directory };
 const char *check_scope(cmd_parms *cmd, Scope scope);
+
+// SNIFallbackAction, SNIFallbackNoticeStatus, SNIFallbackExempt (actions.cpp).
+const char *set_action(cmd_parms *cmd, void *, int argc, char *const argv[]);
+const char *set_notice_status(cmd_parms *cmd, void *, const char *arg);
+const char *set_exempt(cmd_parms *cmd, void *, const char *arg);
+void merge_actions(ServerConfig &config, const ServerConfig &base, const ServerConfig &add);
+int check_actions(apr_pool_t *p, server_rec *main_server);    // check_config
+int verify_routes(apr_pool_t *p, server_rec *main_server);    // post_config, after mod_ssl
+int apply_action(request_rec *r, ConnectionState &state);     // before mod_ssl's request hook
+int finish_route(request_rec *r);                             // after mod_ssl's request hook
 
 // SNIFallbackCertificate (certificate.cpp): the directive, its start-up checks, and the
 // per-connection parts called from the handshake hooks.

@@ -183,11 +183,14 @@ bool connection_lacks_sni(ConnectionState &state) noexcept {
 namespace {
 
 int on_check_config(apr_pool_t *pconf, apr_pool_t *, apr_pool_t *, server_rec *s) {
-    return check_fallback_certificates(pconf, s);
+    const int certificates = check_fallback_certificates(pconf, s);
+    const int actions = check_actions(pconf, s);
+    return certificates != OK ? certificates : actions;
 }
 
 int on_post_config(apr_pool_t *pconf, apr_pool_t *, apr_pool_t *, server_rec *s) {
-    return resolve_fallback_certificates(pconf, s);
+    const int certificates = resolve_fallback_certificates(pconf, s);
+    return certificates != OK ? certificates : verify_routes(pconf, s);
 }
 
 }  // namespace

@@ -20,14 +20,25 @@ int on_post_read_request(request_rec *r) {
     if (state == nullptr) return DECLINED;
     try {
         // The state outlives the request (connection pool), so its strings can be set without copy.
-        if (connection_lacks_sni(*state)) {
-            apr_table_setn(r->subprocess_env, "SNI_MISSING", "1");
-        }
+        const bool lacks_sni = connection_lacks_sni(*state);
+        if (lacks_sni) apr_table_setn(r->subprocess_env, "SNI_MISSING", "1");
         set_fingerprint_env(r, *state);
+        if (lacks_sni) return apply_action(r, *state);
     } catch (...) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "SNIF0003: unexpected failure in request hook");
+        // An action that cannot be decided must not fall through to what it was meant to stop.
+        return HTTP_INTERNAL_SERVER_ERROR;
     }
     return DECLINED;
+}
+
+int on_after_ssl_checks(request_rec *r) {
+    try {
+        return finish_route(r);
+    } catch (...) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "SNIF0003: unexpected failure in request hook");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
 }
 
 int on_log_transaction(request_rec *r) {
@@ -47,6 +58,9 @@ void register_request_hooks(apr_pool_t *) {
     // SSLVHostSNIPolicy's 421, and the module's actions must be decided first.
     static const char *const run_before[] = {"mod_ssl.c", nullptr};
     ap_hook_post_read_request(on_post_read_request, nullptr, run_before, APR_HOOK_MIDDLE);
+    // After mod_ssl: a `vhost` action moves the request to its target once mod_ssl's check ran.
+    static const char *const run_after[] = {"mod_ssl.c", nullptr};
+    ap_hook_post_read_request(on_after_ssl_checks, run_after, nullptr, APR_HOOK_MIDDLE);
     // The request record carries the final status, known only once the response is sent.
     ap_hook_log_transaction(on_log_transaction, nullptr, nullptr, APR_HOOK_MIDDLE);
     ap_hook_open_logs(on_open_logs, nullptr, nullptr, APR_HOOK_MIDDLE);
