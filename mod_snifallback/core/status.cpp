@@ -1,0 +1,173 @@
+#include "core/status.h"
+
+#include "core/escape.h"
+#include "core/record.h"
+
+namespace snifallback {
+namespace {
+
+constexpr std::size_t max_field = 512;
+
+void append_json_string(std::string &out, const std::string &value) {
+    out += '"';
+    append_escaped(out, value, EscapeStyle::json, max_field);
+    out += '"';
+}
+
+void append_number(std::string &out, const char *key, std::uint64_t value, bool comma = true) {
+    if (comma) out += ',';
+    out += '"';
+    out += key;
+    out += "\":";
+    out += std::to_string(value);
+}
+
+void append_counters(std::string &out, const Counters &c) {
+    out += "\"connections\":{";
+    append_number(out, "tls", c.tls, false);
+    append_number(out, "no_sni", c.no_sni);
+    append_number(out, "no_sni_established", c.no_sni_established);
+    append_number(out, "no_sni_failed", c.no_sni_failed);
+    out += "},\"requests\":{";
+    append_number(out, "no_sni", c.requests_no_sni, false);
+    append_number(out, "none", c.requests_none);
+    append_number(out, "notice", c.requests_notice);
+    append_number(out, "redirect", c.requests_redirect);
+    append_number(out, "vhost", c.requests_vhost);
+    append_number(out, "exempt", c.requests_exempt);
+    out += '}';
+}
+
+struct Row {
+    const char *label;
+    std::uint64_t Counters::*field;
+    const char *auto_key;
+};
+
+constexpr Row rows[] = {
+    {"TLS connections", &Counters::tls, "SNIFallbackConnectionsTLS"},
+    {"no-SNI handshakes", &Counters::no_sni, "SNIFallbackConnectionsNoSNI"},
+    {"no-SNI established", &Counters::no_sni_established, "SNIFallbackConnectionsNoSNIEstablished"},
+    {"no-SNI failed", &Counters::no_sni_failed, "SNIFallbackConnectionsNoSNIFailed"},
+    {"no-SNI requests", &Counters::requests_no_sni, "SNIFallbackRequestsNoSNI"},
+    {"action none", &Counters::requests_none, "SNIFallbackRequestsNone"},
+    {"action notice", &Counters::requests_notice, "SNIFallbackRequestsNotice"},
+    {"action redirect", &Counters::requests_redirect, "SNIFallbackRequestsRedirect"},
+    {"action vhost", &Counters::requests_vhost, "SNIFallbackRequestsVhost"},
+    {"exempt", &Counters::requests_exempt, "SNIFallbackRequestsExempt"},
+};
+
+}  // namespace
+
+Counters &Counters::operator+=(const Counters &other) noexcept {
+    for (const Row &row : rows) this->*row.field += other.*row.field;
+    return *this;
+}
+
+std::string render_status_json(const StatusReport &report) {
+    std::string out = "{";
+    append_counters(out, report.total);
+    out += ",\"vhosts\":{";
+    bool first = true;
+    for (const auto &vhost : report.vhosts) {
+        if (!first) out += ',';
+        first = false;
+        append_json_string(out, vhost.name);
+        out += ":{";
+        append_counters(out, vhost.counters);
+        out += '}';
+    }
+    out += "},\"clients\":[";
+    first = true;
+    for (const auto &client : report.clients) {
+        if (!first) out += ',';
+        first = false;
+        out += "{\"client_ip\":";
+        append_json_string(out, client.client_ip);
+        out += ",\"ja4\":";
+        append_json_string(out, client.ja4);
+        out += ",\"user_agent\":";
+        if (client.user_agent.empty()) {
+            out += "null";
+        } else {
+            append_json_string(out, client.user_agent);
+        }
+        append_number(out, "count", client.count);
+        out += ",\"first_seen\":\"" + format_time_utc(client.first_seen_us) + '"';
+        out += ",\"last_seen\":\"" + format_time_utc(client.last_seen_us) + '"';
+        out += '}';
+    }
+    out += "]}\n";
+    return out;
+}
+
+std::string html_escape(const std::string &text) {
+    std::string out;
+    out.reserve(text.size());
+    for (char c : text) {
+        switch (c) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += "&quot;"; break;
+            case '\'': out += "&#39;"; break;
+            default: out += c;
+        }
+    }
+    return out;
+}
+
+namespace {
+
+// Untrusted bytes in HTML: escaped as for JSON first (controls, invalid UTF-8), then for HTML.
+std::string html_text(const std::string &untrusted) {
+    std::string escaped;
+    append_escaped(escaped, untrusted, EscapeStyle::json, max_field);
+    return html_escape(escaped);
+}
+
+}  // namespace
+
+std::string render_status_html(const StatusReport &report) {
+    std::string out =
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<title>mod_snifallback status</title>\n<style>body{font-family:sans-serif;margin:2em}"
+        "table{border-collapse:collapse;margin-bottom:2em}td,th{border:1px solid #ccc;"
+        "padding:.2em .6em;text-align:left}td.n{text-align:right}</style></head><body>\n"
+        "<h1>Clients without SNI</h1>\n<table><tr><th></th><th>all</th>";
+    for (const auto &vhost : report.vhosts) out += "<th>" + html_escape(vhost.name) + "</th>";
+    out += "</tr>\n";
+    for (const Row &row : rows) {
+        out += "<tr><th>";
+        out += row.label;
+        out += "</th><td class=\"n\">" + std::to_string(report.total.*row.field) + "</td>";
+        for (const auto &vhost : report.vhosts) {
+            out += "<td class=\"n\">" + std::to_string(vhost.counters.*row.field) + "</td>";
+        }
+        out += "</tr>\n";
+    }
+    out += "</table>\n<h2>Most frequent clients without SNI</h2>\n<table><tr><th>client</th>"
+           "<th>JA4</th><th>last User-Agent</th><th>count</th><th>first seen</th>"
+           "<th>last seen</th></tr>\n";
+    for (const auto &client : report.clients) {
+        out += "<tr><td>" + html_text(client.client_ip) + "</td><td>" + html_text(client.ja4) +
+               "</td><td>" + html_text(client.user_agent) + "</td><td class=\"n\">" +
+               std::to_string(client.count) + "</td><td>" + format_time_utc(client.first_seen_us) +
+               "</td><td>" + format_time_utc(client.last_seen_us) + "</td></tr>\n";
+    }
+    out += "</table>\n<p><a href=\"?json\">JSON</a></p>\n</body></html>\n";
+    return out;
+}
+
+std::string render_status_auto(const Counters &total) {
+    std::string out;
+    for (const Row &row : rows) {
+        out += row.auto_key;
+        out += ": ";
+        out += std::to_string(total.*row.field);
+        out += '\n';
+    }
+    return out;
+}
+
+}  // namespace snifallback

@@ -1,0 +1,59 @@
+// The status report of the no-SNI counters and client inventory: JSON for machines, HTML for
+// people, and mod_status's "?auto" lines. Pure rendering; the glue reads shared memory.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace snifallback {
+
+// One set of counters: for the whole server, or one vhost.
+struct Counters {
+    std::uint64_t tls = 0;                 // inbound TLS connections seen
+    std::uint64_t no_sni = 0;              // of which the ClientHello had no SNI
+    std::uint64_t no_sni_established = 0;  // no-SNI handshakes that completed
+    std::uint64_t no_sni_failed = 0;       // no-SNI handshakes ended by an alert or a close
+    std::uint64_t requests_no_sni = 0;     // HTTP requests on no-SNI connections, by action:
+    std::uint64_t requests_none = 0;
+    std::uint64_t requests_notice = 0;
+    std::uint64_t requests_redirect = 0;
+    std::uint64_t requests_vhost = 0;
+    std::uint64_t requests_exempt = 0;
+
+    Counters &operator+=(const Counters &other) noexcept;
+};
+
+struct VhostCounters {
+    std::string name;  // ServerName (configuration, trusted)
+    Counters counters;
+};
+
+struct ClientRow {
+    std::string client_ip;
+    std::string ja4;
+    std::string user_agent;  // untrusted
+    std::uint64_t count = 0;
+    std::int64_t first_seen_us = 0;
+    std::int64_t last_seen_us = 0;
+};
+
+struct StatusReport {
+    Counters total;
+    std::vector<VhostCounters> vhosts;
+    std::vector<ClientRow> clients;  // most frequent first
+};
+
+// {"connections":{...},"requests":{...},"vhosts":{"name":{"connections":...,"requests":...}},
+//  "clients":[{"client_ip":...,"ja4":...,"user_agent":...,"count":N,"first_seen":"...",
+//  "last_seen":"..."}]}
+std::string render_status_json(const StatusReport &report);
+// A self-contained HTML page (no external resources), every untrusted value escaped.
+std::string render_status_html(const StatusReport &report);
+// mod_status "?auto" lines: "SNIFallbackConnectionsTLS: 12\n" ...
+std::string render_status_auto(const Counters &total);
+
+// Text with &, <, >, " and ' escaped for HTML.
+std::string html_escape(const std::string &text);
+
+}  // namespace snifallback
