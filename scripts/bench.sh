@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# What mod_snifallback costs, side by side with the alternatives (issue 10; method: design.md §4).
+# Builds the module (Release, its own build directory), then scripts/bench/bench.py runs, on
+# loopback only and with bounded request counts:
+#   1  full TLS handshakes with SNI, one request per connection: module (with its log) vs none
+#   2  keep-alive HTTP/1.1 and HTTP/2 with SNI: module vs none
+#   3  no-SNI full handshakes, fingerprints + JSON log (+ $SNIF_BENCH_ACTION): module vs none
+#   4  the same no-SNI logging done by mod_rewrite + a conditional CustomLog vs the module
+#   5  HAProxy (TCP mode, logging req.ssl_sni) in front of apache2 vs the module alone
+#   6  instructions per handshake (callgrind on apache2 -X) with and without the module
+#   7  resident memory of the apache2 child after 50,000 connections with and without it
+# and prints medians, min–max spreads and one markdown table of ratios (module / other).
+#
+#   scripts/bench.sh            # full: 7 repetitions, ~10 minutes on 2 cores
+#   scripts/bench.sh --quick    # fewer and shorter runs, ~2 minutes
+#   other options: --key rsa, --only throughput,callgrind,memory, --keep (see bench.py --help)
+#
+# Needs 2 CPUs (server pinned to CPU 0, load generator to CPU 1) and, from Debian: apache2,
+# cmake, g++, apache2-dev, libssl-dev, openssl, nghttp2-client (h2load), haproxy, valgrind,
+# util-linux (taskset, setpriv), python3.
+set -euo pipefail
+src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${SNIFALLBACK_BENCH_HTTPD_BUILD_DIR:-$src/build-bench-httpd}
+
+# What the module does to no-SNI requests in item 3 (SNIFallbackAction). Empty = none (log only).
+# Set to "notice" once that action exists (issue 5): the module then answers the notice page and
+# the stock recipe of item 4 answers the same page with mod_rewrite [F] + ErrorDocument.
+export SNIF_BENCH_ACTION=${SNIF_BENCH_ACTION:-}
+
+missing=()
+for tool in apache2:/usr/sbin/apache2 h2load haproxy:/usr/sbin/haproxy valgrind callgrind_control \
+            callgrind_annotate taskset setpriv openssl cmake; do
+  name=${tool%%:*} path=${tool#*:}
+  [ "$name" = "$tool" ] && path=$name
+  command -v "$path" >/dev/null 2>&1 || missing+=("$name")
+done
+if ((${#missing[@]})); then
+  echo "bench: missing ${missing[*]}; run scripts/deps.sh (Debian: nghttp2-client haproxy valgrind" \
+       "util-linux)" >&2
+  exit 1
+fi
+if [ "$(nproc)" -lt 2 ]; then
+  echo "bench: needs 2 CPUs (server on CPU 0, load generator on CPU 1); this machine has $(nproc)" >&2
+  exit 1
+fi
+
+echo "bench: building the module (Release) in $build" >&2
+cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DSNIFALLBACK_BUILD_MODULE=ON \
+      -DSNIFALLBACK_BUILD_TESTS=OFF >/dev/null
+cmake --build "$build" --target mod_snifallback -j1 >/dev/null
+
+# bench.py stops every server it started on exit, error, Ctrl-C, SIGTERM or SIGHUP.
+exec /usr/bin/python3 "$src/scripts/bench/bench.py" --module "$build/mod_snifallback.so" "$@"
