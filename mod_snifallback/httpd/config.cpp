@@ -7,6 +7,8 @@
 #include "http_core.h"
 #include "apr_strings.h"
 
+#include "core/inventory.h"
+
 namespace snifallback::glue {
 namespace {
 
@@ -75,6 +77,19 @@ const char *set_log(cmd_parms *cmd, void *, const char *arg) {
     return parse_log_target(cmd->pool, cmd->cmd->name, arg, config->log_target);
 }
 
+const char *set_inventory_size(cmd_parms *cmd, void *, const char *arg) {
+    if (const char *error = check_scope(cmd, Scope::server_only)) return error;
+    char *end = nullptr;
+    const long size = strtol(arg, &end, 10);
+    if (end == arg || *end != '\0' || size < 1 || size > static_cast<long>(kInventoryMaxCapacity)) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a number of clients from 1 to %u "
+                            "(default %u)", cmd->cmd->name, arg, kInventoryMaxCapacity,
+                            kInventoryDefaultCapacity);
+    }
+    server_config(cmd->server)->inventory_size = static_cast<std::uint32_t>(size);
+    return nullptr;
+}
+
 }  // namespace
 
 const char *check_scope(cmd_parms *cmd, Scope scope) {
@@ -100,6 +115,10 @@ FingerprintMode effective_fingerprint(const ServerConfig &config) noexcept {
     return config.fingerprint == FingerprintMode::unset ? FingerprintMode::nosni : config.fingerprint;
 }
 
+std::uint32_t effective_inventory_size(const ServerConfig &config) noexcept {
+    return config.inventory_size ? config.inventory_size : kInventoryDefaultCapacity;
+}
+
 LogFormat effective_log_format(const ServerConfig &config) noexcept {
     return config.log_format == LogFormat::unset ? LogFormat::json : config.log_format;
 }
@@ -112,6 +131,7 @@ void *merge_server_config(apr_pool_t *p, void *base_ptr, void *add_ptr) {
     ServerConfig *config = new_server_config(p);
     config->fingerprint = merged(base->fingerprint, add->fingerprint, FingerprintMode::unset);
     config->log_format = merged(base->log_format, add->log_format, LogFormat::unset);
+    config->inventory_size = merged(base->inventory_size, add->inventory_size, 0u);
     if (add->fallback_name != nullptr) {
         config->fallback_name = add->fallback_name;
         config->fallback_port = add->fallback_port;
@@ -157,6 +177,9 @@ const command_rec directives[] = {
     SNIF_TAKE1("SNIFallbackExempt", set_exempt, RSRC_CONF | ACCESS_CONF,
                "SNIFallbackExempt expression - requests matching this Apache expression are "
                "exempt from SNIFallbackAction (repeatable; any match exempts)"),
+    SNIF_TAKE1("SNIFallbackInventorySize", set_inventory_size, RSRC_CONF,
+               "SNIFallbackInventorySize N - how many of the most frequent clients without SNI "
+               "the shared inventory keeps (default 64)"),
     SNIF_TAKE1("SNIFallbackLog", set_log, RSRC_CONF,
                "SNIFallbackLog path|\"|command\"|syslog[:facility] - where records of clients "
                "without SNI go (path relative to ServerRoot; piped as in CustomLog)"),

@@ -58,9 +58,11 @@ struct ServerConfig {
     const char *route_name = nullptr;      // vhost: ServerName or ServerAlias of the target
     int notice_status = 0;                 // SNIFallbackNoticeStatus; 0 = unset (403)
     apr_array_header_t *exemptions = nullptr;  // SNIFallbackExempt: ap_expr_info_t *, base first
+    std::uint32_t inventory_size = 0;      // SNIFallbackInventorySize (main server); 0 = unset
 
     // Filled at start-up, not by directives:
     server_rec *route_target = nullptr;  // vhost action: the resolved target (check_config)
+    int stats_slot = -1;                 // this server's counters in shared memory
     SSL_CTX *ssl_ctx = nullptr;  // mod_ssl's context for this server (init_server); null: no TLS
     const FallbackCertificate *fallback = nullptr;  // on an address's default vhost (post_config)
 };
@@ -68,6 +70,7 @@ struct ServerConfig {
 ServerConfig *server_config(const server_rec *s) noexcept;
 FingerprintMode effective_fingerprint(const ServerConfig &config) noexcept;
 LogFormat effective_log_format(const ServerConfig &config) noexcept;
+std::uint32_t effective_inventory_size(const ServerConfig &config) noexcept;
 
 // What the module learned about one inbound TLS connection. Lives in the connection's pool; its
 // destructor runs from a pool cleanup.
@@ -91,6 +94,7 @@ struct ConnectionState {
     bool client_finished = false;  // read the client's Finished
     bool server_finished = false;  // wrote our Finished
     bool handshake_logged = false; // the one handshake record of the connection is written
+    bool inventory_recorded = false;  // this connection was counted in the client inventory
     std::string outcome;           // "established", "alert:<name>", "closed"
     std::string tls_version;       // negotiated, once established
     std::string cipher;

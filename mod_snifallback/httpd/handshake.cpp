@@ -13,6 +13,7 @@
 
 #include "core/fingerprint.h"
 #include "core/tls_alert.h"
+#include "httpd/shared_stats.h"
 
 namespace snifallback::glue {
 namespace {
@@ -36,6 +37,7 @@ apr_status_t connection_end(void *data) {
         state->outcome = "closed";
         log_handshake(*state);
     }
+    if (state->sni == ConnectionState::Sni::absent) remember_client(*state, nullptr);
     return APR_SUCCESS;
 }
 
@@ -77,6 +79,7 @@ void observe_client_hello(ConnectionState &state, const unsigned char *buf, std:
         state.ja4 = ja4(hello);
     }
     if (state.sni == ConnectionState::Sni::absent) {
+        count_no_sni_hello(state.connection->base_server);
         state.offered_alpn = std::move(hello.alpn);  // last use of `hello`
         // Before OpenSSL looks the session up: no-SNI sessions live in a context of their own.
         if (state.ssl != nullptr) isolate_no_sni_sessions(state, state.ssl);
@@ -99,6 +102,8 @@ void observe_message(ConnectionState &state, int write_p, int content_type,
     if (content_type == content_type_handshake && len > 0) {
         if (bytes[0] == handshake_client_hello && write_p == 0 && !state.hello_seen) {
             state.hello_seen = true;  // a second hello after HelloRetryRequest changes nothing
+            // Counted at the ClientHello: a TCP connection that never sends one is no TLS client.
+            count_tls_connection(state.connection->base_server);
             observe_client_hello(state, bytes, len);
         } else if (bytes[0] == handshake_finished) {
             (write_p ? state.server_finished : state.client_finished) = true;
@@ -189,15 +194,25 @@ int on_check_config(apr_pool_t *pconf, apr_pool_t *, apr_pool_t *, server_rec *s
 }
 
 int on_post_config(apr_pool_t *pconf, apr_pool_t *, apr_pool_t *, server_rec *s) {
-    const int certificates = resolve_fallback_certificates(pconf, s);
-    return certificates != OK ? certificates : verify_routes(pconf, s);
+    int result = resolve_fallback_certificates(pconf, s);
+    if (result == OK) result = verify_routes(pconf, s);
+    if (result == OK) result = stats_post_config(pconf, s);
+    return result;
 }
+
+int on_pre_config(apr_pool_t *pconf, apr_pool_t *, apr_pool_t *) {
+    return stats_pre_config(pconf);
+}
+
+void on_child_init(apr_pool_t *pchild, server_rec *s) { stats_child_init(pchild, s); }
 
 }  // namespace
 
 void register_handshake_hooks(apr_pool_t *) {
     // check_config runs under `apachectl -t` too: bad names fail the config test.
+    ap_hook_pre_config(on_pre_config, nullptr, nullptr, APR_HOOK_MIDDLE);
     ap_hook_check_config(on_check_config, nullptr, nullptr, APR_HOOK_MIDDLE);
+    ap_hook_child_init(on_child_init, nullptr, nullptr, APR_HOOK_MIDDLE);
     // After mod_ssl: its post_config builds the SSL_CTXs (and runs our init_server hook).
     static const char *const after_ssl[] = {"mod_ssl.c", nullptr};
     ap_hook_post_config(on_post_config, after_ssl, nullptr, APR_HOOK_MIDDLE);

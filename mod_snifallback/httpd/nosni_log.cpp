@@ -13,6 +13,7 @@
 
 #include "core/client_hello.h"
 #include "core/record.h"
+#include "httpd/shared_stats.h"
 
 namespace snifallback::glue {
 namespace {
@@ -73,6 +74,7 @@ int open_nosni_log(apr_pool_t *pconf, server_rec *s) {
 void log_handshake(ConnectionState &state) noexcept {
     if (state.handshake_logged || state.sni != ConnectionState::Sni::absent) return;
     state.handshake_logged = true;
+    count_handshake_end(state.connection->base_server, state.outcome == "established");
     if (nosni_log == nullptr) return;
     try {
         Record record;

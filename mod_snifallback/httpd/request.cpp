@@ -5,6 +5,11 @@
 #include "http_protocol.h"
 #include "http_request.h"
 #include "apr_tables.h"
+#include "mod_status.h"
+
+#include <cstring>
+
+#include "httpd/shared_stats.h"
 
 namespace snifallback::glue {
 namespace {
@@ -41,9 +46,22 @@ int on_after_ssl_checks(request_rec *r) {
     }
 }
 
+Decision::Kind decision_of(request_rec *r) {
+    const char *action = apr_table_get(r->subprocess_env, "SNIFALLBACK_ACTION");
+    if (action == nullptr) return Decision::Kind::none;
+    for (auto kind : {Decision::Kind::exempt, Decision::Kind::notice, Decision::Kind::redirect,
+                      Decision::Kind::vhost}) {
+        if (!strcmp(action, decision_name(kind))) return kind;
+    }
+    return Decision::Kind::none;
+}
+
 int on_log_transaction(request_rec *r) {
     ConnectionState *state = connection_state(r->connection);
-    if (state != nullptr && connection_lacks_sni(*state)) log_request(r, *state);
+    if (state == nullptr || !connection_lacks_sni(*state)) return DECLINED;
+    count_request(r->server, decision_of(r));
+    remember_client(*state, apr_table_get(r->headers_in, "User-Agent"));
+    log_request(r, *state);
     return DECLINED;
 }
 
@@ -64,6 +82,8 @@ void register_request_hooks(apr_pool_t *) {
     // The request record carries the final status, known only once the response is sent.
     ap_hook_log_transaction(on_log_transaction, nullptr, nullptr, APR_HOOK_MIDDLE);
     ap_hook_open_logs(on_open_logs, nullptr, nullptr, APR_HOOK_MIDDLE);
+    ap_hook_handler(status_handler, nullptr, nullptr, APR_HOOK_MIDDLE);
+    APR_OPTIONAL_HOOK(ap, status_hook, status_hook, nullptr, nullptr, APR_HOOK_MIDDLE);
 }
 
 }  // namespace snifallback::glue
