@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "httpd/glue.h"
 #include "httpd/vhosts.h"
@@ -39,9 +40,9 @@ const char *read_notice_file(cmd_parms *cmd, const char *arg, ServerConfig &conf
     const char *path = ap_server_root_relative(cmd->pool, arg);
     apr_file_t *file = nullptr;
     apr_finfo_t info;
-    apr_status_t rv = path ? apr_file_open(&file, path, APR_FOPEN_READ, APR_FPROT_OS_DEFAULT,
-                                           cmd->temp_pool)
-                           : APR_EBADPATH;
+    apr_status_t rv =
+        path ? apr_file_open(&file, path, APR_FOPEN_READ, APR_FPROT_OS_DEFAULT, cmd->temp_pool)
+             : APR_EBADPATH;
     if (rv == APR_SUCCESS) rv = apr_file_info_get(&info, APR_FINFO_SIZE, file);
     if (rv != APR_SUCCESS) {
         char reason[256];
@@ -49,8 +50,10 @@ const char *read_notice_file(cmd_parms *cmd, const char *arg, ServerConfig &conf
                             path ? path : arg, apr_strerror(rv, reason, sizeof reason));
     }
     if (info.size > max_notice_bytes) {
-        return apr_psprintf(cmd->pool, "%s notice: the page '%s' is larger than 256 KiB; keep the "
-                            "notice page small and self-contained", cmd->cmd->name, path);
+        return apr_psprintf(cmd->pool,
+                            "%s notice: the page '%s' is larger than 256 KiB; keep the "
+                            "notice page small and self-contained",
+                            cmd->cmd->name, path);
     }
     auto size = static_cast<apr_size_t>(info.size);
     char *body = static_cast<char *>(apr_palloc(cmd->pool, size + 1));
@@ -72,7 +75,8 @@ const char *usage_error(cmd_parms *cmd, const char *problem) {
 }
 
 const char *parse_redirect(cmd_parms *cmd, int argc, char *const argv[], ServerConfig &config) {
-    if (argc < 2 || argc > 3) return usage_error(cmd, "redirect takes a URL and an optional status");
+    if (argc < 2 || argc > 3)
+        return usage_error(cmd, "redirect takes a URL and an optional status");
     const std::string origin = literal_origin(argv[1]);
     if (origin.empty()) {
         return apr_psprintf(cmd->pool,
@@ -82,8 +86,8 @@ const char *parse_redirect(cmd_parms *cmd, int argc, char *const argv[], ServerC
                             cmd->cmd->name, argv[1]);
     }
     const char *error = nullptr;
-    config.redirect_url = ap_expr_parse_cmd(cmd, argv[1], AP_EXPR_FLAG_STRING_RESULT, &error,
-                                            nullptr);
+    config.redirect_url =
+        ap_expr_parse_cmd(cmd, argv[1], AP_EXPR_FLAG_STRING_RESULT, &error, nullptr);
     if (error != nullptr) {
         return apr_psprintf(cmd->pool, "%s redirect: cannot parse the URL expression '%s': %s",
                             cmd->cmd->name, argv[1], error);
@@ -247,8 +251,8 @@ void merge_actions(ServerConfig &config, const ServerConfig &base, const ServerC
     config.notice_status = add.notice_status ? add.notice_status : base.notice_status;
     // Exemptions add up: the server config's apply in every vhost, a vhost adds its own.
     if (base.exemptions && add.exemptions) {
-        config.exemptions = apr_array_append(base.exemptions->pool, base.exemptions,
-                                             add.exemptions);
+        config.exemptions =
+            apr_array_append(base.exemptions->pool, base.exemptions, add.exemptions);
     } else {
         config.exemptions = add.exemptions ? add.exemptions : base.exemptions;
     }
@@ -274,7 +278,44 @@ int check_actions(apr_pool_t *p, server_rec *main_server) {
     return result;
 }
 
-int verify_routes(apr_pool_t *, server_rec *main_server) {
+namespace {
+
+void log_action_summary(apr_pool_t *p, server_rec *s, const ServerConfig &config) {
+    const char *what = "";
+    switch (config.action) {
+        case Action::notice:
+            what =
+                apr_psprintf(p, "notice (%s, status %d)",
+                             config.notice_file ? config.notice_file : "built-in page",
+                             config.notice_status ? config.notice_status : default_notice_status);
+            break;
+        case Action::redirect:
+            what = apr_psprintf(p, "redirect %d to %s...", config.redirect_status,
+                                config.redirect_origin);
+            break;
+        case Action::vhost:
+            what = apr_psprintf(p, "vhost %s", config.route_name);
+            break;
+        case Action::none:
+            return;
+    }
+    const int exemptions = config.exemptions ? config.exemptions->nelts : 0;
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
+                 "SNIF0035: requests without SNI for %s (%s) get %s; %d SNIFallbackExempt "
+                 "expression(s), IP-literal Hosts exempt",
+                 s->server_hostname ? s->server_hostname : "the main server", address_text(p, s),
+                 what, exemptions);
+}
+
+}  // namespace
+
+int verify_routes(apr_pool_t *p, server_rec *main_server) {
+    if (startup_summary_wanted()) {
+        std::vector<server_rec *> in_file_order;  // httpd links vhosts in reverse order
+        for (server_rec *s = main_server->next; s; s = s->next)
+            in_file_order.insert(in_file_order.begin(), s);
+        for (server_rec *s : in_file_order) log_action_summary(p, s, *server_config(s));
+    }
     for (server_rec *s = main_server; s; s = s->next) {
         const ServerConfig *config = server_config(s);
         if (config->route_target == nullptr) continue;
@@ -303,10 +344,14 @@ int apply_action(request_rec *r, ConnectionState &state) {
     apr_table_setn(r->subprocess_env, "SNIFALLBACK_ACTION", decision_name(decision.kind));
     if (decision.reason) apr_table_setn(r->notes, "snifallback-reason", decision.reason);
     switch (decision.kind) {
-        case Decision::Kind::notice: return answer_notice(r, *config);
-        case Decision::Kind::redirect: return answer_redirect(r, *config);
-        case Decision::Kind::vhost: return begin_route(r, state, *config);
-        default: return DECLINED;
+        case Decision::Kind::notice:
+            return answer_notice(r, *config);
+        case Decision::Kind::redirect:
+            return answer_redirect(r, *config);
+        case Decision::Kind::vhost:
+            return begin_route(r, state, *config);
+        default:
+            return DECLINED;
     }
 }
 

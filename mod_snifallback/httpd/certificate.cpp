@@ -178,8 +178,17 @@ int resolve_fallback_certificates(apr_pool_t *p, server_rec *main_server) {
     for (server_rec *s = main_server->next; s; s = s->next) {
         ServerConfig *config = server_config(s);
         config->fallback = nullptr;
-        if (config->fallback_name == nullptr || config->ssl_ctx == nullptr) continue;
+        if (config->ssl_ctx == nullptr) continue;
         if (default_vhost_of(main_server, s) != s) continue;  // only the default vhost chooses
+        if (config->fallback_name == nullptr) {
+            if (startup_summary_wanted()) {
+                ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
+                             "SNIF0020: handshakes without SNI on %s get the certificate of %s, "
+                             "the first vhost of the address (no SNIFallbackCertificate)",
+                             address_text(p, s), s->server_hostname);
+            }
+            continue;
+        }
         server_rec *target = find_vhost(main_server, config->fallback_name, config->fallback_port);
         const ServerConfig *target_config = target ? server_config(target) : nullptr;
         if (target_config == nullptr || target_config->ssl_ctx == nullptr) {
@@ -208,7 +217,7 @@ int resolve_fallback_certificates(apr_pool_t *p, server_rec *main_server) {
             std::min<std::size_t>(context.size(), sizeof(fallback->session_context)));
         std::memcpy(fallback->session_context, context.data(), fallback->session_context_length);
         config->fallback = fallback;
-        report_coverage(p, main_server, s, *fallback);
+        if (startup_summary_wanted()) report_coverage(p, main_server, s, *fallback);
     }
     return OK;
 }

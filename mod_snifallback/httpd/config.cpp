@@ -92,6 +92,10 @@ const char *set_inventory_size(cmd_parms *cmd, void *, const char *arg) {
 
 }  // namespace
 
+bool startup_summary_wanted() noexcept {
+    return ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG;
+}
+
 const char *check_scope(cmd_parms *cmd, Scope scope) {
     if (scope == Scope::server_or_vhost_not_directory && cmd->path != nullptr) {
         // Allowed through httpd's own check (ACCESS_CONF) so that this message can say why.

@@ -117,6 +117,10 @@ void log_request(request_rec *r, ConnectionState &state) noexcept;
 // Opens SNIFallbackLog in the parent (open_logs hook).
 int open_nosni_log(apr_pool_t *pconf, server_rec *s);
 
+// Start-up summary lines are written once per (re)start: not on httpd's first, pre-flight
+// configuration pass at start-up.
+bool startup_summary_wanted() noexcept;
+
 // The one place that checks where a directive may appear, so every setter answers the same way.
 enum class Scope { server_only, server_or_vhost, server_or_vhost_not_directory };
 const char *check_scope(cmd_parms *cmd, Scope scope);
