@@ -22,9 +22,9 @@ set -euo pipefail
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${SNIFALLBACK_BENCH_HTTPD_BUILD_DIR:-$src/build-bench-httpd}
 
-# What the module does to no-SNI requests in item 3 (SNIFallbackAction). Empty = none (log only).
-# Set to "notice" once that action exists (issue 5): the module then answers the notice page and
-# the stock recipe of item 4 answers the same page with mod_rewrite [F] + ErrorDocument.
+# What the module does to no-SNI requests in items 3-5 (SNIFallbackAction). Empty = none (log
+# only: the default run). SNIF_BENCH_ACTION=notice adds "SNIFallbackAction notice" (403 with the
+# same page); the stock recipe of item 4 then answers that page with mod_rewrite [F] + ErrorDocument.
 export SNIF_BENCH_ACTION=${SNIF_BENCH_ACTION:-}
 
 missing=()
