@@ -24,6 +24,9 @@ FIELDS = {
                           "redirect_origin", "redirect_status", "route_name"],
     "SNIFallbackNoticeStatus": ["notice_status"],
     "SNIFallbackExempt": ["exemptions"],
+    "SNIFallbackProbePixel": ["probe_pixel"],
+    "SNIFallbackProbeSuccess": ["probe_success"],
+    "SNIFallbackProbeFailure": ["probe_failure"],
 }
 
 

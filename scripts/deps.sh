@@ -13,6 +13,7 @@ packages=(
   curl nghttp2-client
   python3 python3-pytest
   tshark
+  chromium
 )
 
 missing=()

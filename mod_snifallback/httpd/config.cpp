@@ -136,6 +136,9 @@ void *merge_server_config(apr_pool_t *p, void *base_ptr, void *add_ptr) {
     config->fingerprint = merged(base->fingerprint, add->fingerprint, FingerprintMode::unset);
     config->log_format = merged(base->log_format, add->log_format, LogFormat::unset);
     config->inventory_size = merged(base->inventory_size, add->inventory_size, 0u);
+    config->probe_pixel = add->probe_pixel ? add->probe_pixel : base->probe_pixel;
+    config->probe_success = add->probe_success ? add->probe_success : base->probe_success;
+    config->probe_failure = add->probe_failure ? add->probe_failure : base->probe_failure;
     if (add->fallback_name != nullptr) {
         config->fallback_name = add->fallback_name;
         config->fallback_port = add->fallback_port;
@@ -184,6 +187,17 @@ const command_rec directives[] = {
     SNIF_TAKE1("SNIFallbackInventorySize", set_inventory_size, RSRC_CONF,
                "SNIFallbackInventorySize N - how many of the most frequent clients without SNI "
                "the shared inventory keeps (default 64)"),
+    AP_INIT_TAKE1("SNIFallbackProbePixel", as_cmd_func(set_probe_url),
+                  reinterpret_cast<void *>(APR_OFFSETOF(ServerConfig, probe_pixel)), RSRC_CONF,
+                  "SNIFallbackProbePixel URL - the SNI-only HTTPS URL of the probe's image "
+                  "(a snifallback-probe location's pixel.gif on a host that requires SNI)"),
+    AP_INIT_TAKE1("SNIFallbackProbeSuccess", as_cmd_func(set_probe_url),
+                  reinterpret_cast<void *>(APR_OFFSETOF(ServerConfig, probe_success)), RSRC_CONF,
+                  "SNIFallbackProbeSuccess URL - where the probe sends browsers that can use SNI"),
+    AP_INIT_TAKE1("SNIFallbackProbeFailure", as_cmd_func(set_probe_url),
+                  reinterpret_cast<void *>(APR_OFFSETOF(ServerConfig, probe_failure)), RSRC_CONF,
+                  "SNIFallbackProbeFailure URL - where the probe sends browsers that cannot "
+                  "(a notice page that works without SNI)"),
     SNIF_TAKE1("SNIFallbackLog", set_log, RSRC_CONF,
                "SNIFallbackLog path|\"|command\"|syslog[:facility] - where records of clients "
                "without SNI go (path relative to ServerRoot; piped as in CustomLog)"),

@@ -59,6 +59,9 @@ struct ServerConfig {
     int notice_status = 0;                 // SNIFallbackNoticeStatus; 0 = unset (403)
     apr_array_header_t *exemptions = nullptr;  // SNIFallbackExempt: ap_expr_info_t *, base first
     std::uint32_t inventory_size = 0;      // SNIFallbackInventorySize (main server); 0 = unset
+    const char *probe_pixel = nullptr;     // SNIFallbackProbePixel: SNI-only HTTPS image URL
+    const char *probe_success = nullptr;   // SNIFallbackProbeSuccess
+    const char *probe_failure = nullptr;   // SNIFallbackProbeFailure
 
     // Filled at start-up, not by directives:
     server_rec *route_target = nullptr;  // vhost action: the resolved target (check_config)
@@ -114,6 +117,11 @@ bool connection_lacks_sni(ConnectionState &state) noexcept;
 void log_handshake(ConnectionState &state) noexcept;
 // Writes one request record for a request of a no-SNI connection.
 void log_request(request_rec *r, ConnectionState &state) noexcept;
+// Writes a probe record: what the browser SNI probe reported.
+void log_probe(request_rec *r, const char *result, const char *page) noexcept;
+// SetHandler snifallback-probe (probe.cpp) and its directives.
+int probe_handler(request_rec *r);
+const char *set_probe_url(cmd_parms *cmd, void *, const char *arg);
 // Opens SNIFallbackLog in the parent (open_logs hook).
 int open_nosni_log(apr_pool_t *pconf, server_rec *s);
 

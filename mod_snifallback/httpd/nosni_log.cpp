@@ -110,4 +110,29 @@ void log_request(request_rec *r, ConnectionState &state) noexcept {
     }
 }
 
+void log_probe(request_rec *r, const char *result, const char *page) noexcept {
+    if (nosni_log == nullptr) return;
+    try {
+        Record record;
+        record.event = "probe";
+        record.time_us = apr_time_now();
+        conn_rec *c = r->connection;
+        record.client_ip = r->useragent_ip ? r->useragent_ip : c->client_ip;
+        if (c->client_addr) record.client_port = c->client_addr->port;
+        record.local_ip = c->local_ip;
+        if (c->local_addr) record.local_port = c->local_addr->port;
+        record.vhost = r->server->server_hostname;
+        if (const char *host = header(r, "Host")) record.host = host;
+        if (r->method) record.method = r->method;
+        if (r->unparsed_uri) record.uri = r->unparsed_uri;
+        if (r->protocol) record.protocol = r->protocol;
+        if (const char *ua = header(r, "User-Agent")) record.user_agent = ua;
+        record.status = HTTP_NO_CONTENT;
+        record.result = result;
+        if (page) record.page = page;
+        nosni_log->write(render(record), r->server);
+    } catch (...) {
+    }
+}
+
 }  // namespace snifallback::glue

@@ -83,6 +83,7 @@ void register_request_hooks(apr_pool_t *) {
     ap_hook_log_transaction(on_log_transaction, nullptr, nullptr, APR_HOOK_MIDDLE);
     ap_hook_open_logs(on_open_logs, nullptr, nullptr, APR_HOOK_MIDDLE);
     ap_hook_handler(status_handler, nullptr, nullptr, APR_HOOK_MIDDLE);
+    ap_hook_handler(probe_handler, nullptr, nullptr, APR_HOOK_MIDDLE);
     APR_OPTIONAL_HOOK(ap, status_hook, status_hook, nullptr, nullptr, APR_HOOK_MIDDLE);
 }
 

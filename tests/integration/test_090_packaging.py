@@ -49,6 +49,7 @@ LoadModule socache_shmcb_module {MODULES_DIR}/mod_socache_shmcb.so
 LoadModule ssl_module {MODULES_DIR}/mod_ssl.so
 LoadModule snifallback_module {module}
 Listen 443
+Listen 80
 Include "{tmp_path}/example.conf"
 """)
     done = run([APACHE, "-t", "-f", str(tmp_path / "httpd.conf")], check=False)
