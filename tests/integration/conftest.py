@@ -27,8 +27,9 @@ def pki(tmp_path_factory) -> Pki:
     return pki
 
 
-def _make_httpd(request, pki, mpm="event"):
-    server = Httpd(pki, module_path(), mpm=mpm)
+def _make_httpd(request, pki, mpm=None):
+    # CTest runs the core test files once per MPM through SNIFALLBACK_MPM (event by default).
+    server = Httpd(pki, module_path(), mpm=mpm or os.environ.get("SNIFALLBACK_MPM", "event"))
     yield server
     server.cleanup()
 
