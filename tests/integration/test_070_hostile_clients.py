@@ -48,9 +48,10 @@ def test_malformed_hellos_crash_nothing_and_good_requests_are_answered(httpd, mp
     assert httpd.proc.poll() is None, "the parent process died"
     after = children(httpd)
     # Children are alive, or were replaced by the MPM (never killed by a signal: checked below).
+    # The event MPM may add a child under load, but none of its first children went away.
     assert after, "no child processes left"
     if mpm == "event":
-        assert after == before, (before, after)
+        assert before <= after, (before, after)
 
     text = httpd.wait_for_log("nosni.json", lambda t: t.count('"user_agent":"hostile-clients/ok"')
                               >= figures.nosni_ok, timeout=15)
