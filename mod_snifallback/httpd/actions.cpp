@@ -364,13 +364,13 @@ int finish_route(request_rec *r) {
     // The connection's protocol must be one the target accepts (its SSLProtocol).
     const ServerConfig *target_config = server_config(target);
     ConnectionState *state = connection_state(r->connection);
-    if (target_config->ssl_ctx != nullptr && state != nullptr && state->ssl != nullptr) {
+    if (target_config->ssl_ctx != nullptr && state != nullptr) {
         const long minimum = SSL_CTX_get_min_proto_version(target_config->ssl_ctx);
-        if (minimum != 0 && SSL_version(state->ssl) < minimum) {
+        if (minimum != 0 && state->tls_version_number < minimum) {
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                           "SNIF0034: not routing to %s: the connection's %s is below that vhost's "
                           "SSLProtocol",
-                          target->server_hostname, SSL_get_version(state->ssl));
+                          target->server_hostname, state->tls_version.c_str());
             return HTTP_MISDIRECTED_REQUEST;
         }
     }

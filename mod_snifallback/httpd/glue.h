@@ -81,7 +81,6 @@ struct ConnectionState {
     enum class Sni : std::uint8_t { unknown, present, absent };
 
     conn_rec *connection = nullptr;
-    SSL *ssl = nullptr;
     FingerprintMode fingerprint = FingerprintMode::nosni;
     bool hello_seen = false;
     Sni sni = Sni::unknown;
@@ -92,14 +91,16 @@ struct ConnectionState {
     std::string ja3_hash;
     std::string ja4;
 
-    // Handshake progress, seen through the message callback only: mod_ssl may free the SSL before
-    // the connection's pool is cleaned up, so nothing reads `ssl` outside a callback or a request.
+    // Handshake progress, seen through the message callback only. The SSL itself is never kept:
+    // mod_ssl frees it whenever it gives up on a connection (plain HTTP on the TLS port, errors),
+    // so it is only touched inside OpenSSL's callbacks, where it is certainly alive.
     bool client_finished = false;  // read the client's Finished
     bool server_finished = false;  // wrote our Finished
     bool handshake_logged = false; // the one handshake record of the connection is written
     bool inventory_recorded = false;  // this connection was counted in the client inventory
     std::string outcome;           // "established", "alert:<name>", "closed"
     std::string tls_version;       // negotiated, once established
+    int tls_version_number = 0;    // the same as OpenSSL's SSL_version()
     std::string cipher;
     const char *cert_vhost = nullptr;  // ServerName whose certificate was served
     const FallbackCertificate *fallback = nullptr;  // SNIFallbackCertificate of this address
@@ -109,8 +110,9 @@ struct ConnectionState {
 // connections the module does not observe (plain HTTP, proxy, TLS handled by another module).
 ConnectionState *connection_state(conn_rec *c) noexcept;
 
-// Resolves Sni::unknown (our parser refused a hello OpenSSL accepted) by asking OpenSSL.
-bool connection_lacks_sni(ConnectionState &state) noexcept;
+// True when the connection's ClientHello had no SNI. A hello our parser refused counts once
+// OpenSSL completed the handshake and said so (note_established); no hello at all never counts.
+bool connection_lacks_sni(const ConnectionState &state) noexcept;
 
 // Writes the connection's handshake record now (outcome already set); a no-op unless the
 // connection had no SNI, a log is configured and no record was written yet.

@@ -32,7 +32,6 @@ apr_status_t connection_state_cleanup(void *data) {
 // no-SNI connection that never finished its handshake nor sent an alert gets its "closed" record.
 apr_status_t connection_end(void *data) {
     auto *state = static_cast<ConnectionState *>(data);
-    state->ssl = nullptr;  // mod_ssl may already have freed it
     if (!state->handshake_logged && state->sni == ConnectionState::Sni::absent) {
         state->outcome = "closed";
         log_handshake(*state);
@@ -41,11 +40,10 @@ apr_status_t connection_end(void *data) {
     return APR_SUCCESS;
 }
 
-ConnectionState *new_connection_state(conn_rec *c, SSL *ssl, FingerprintMode mode) {
+ConnectionState *new_connection_state(conn_rec *c, FingerprintMode mode) {
     void *memory = apr_pcalloc(c->pool, sizeof(ConnectionState));
     auto *state = new (memory) ConnectionState();
     state->connection = c;
-    state->ssl = ssl;
     state->fingerprint = mode;
     state->cert_vhost = c->base_server->server_hostname;
     apr_pool_cleanup_register(c->pool, state, connection_state_cleanup, apr_pool_cleanup_null);
@@ -61,13 +59,15 @@ bool wants_fingerprint(const ConnectionState &state) noexcept {
     }
 }
 
-void observe_client_hello(ConnectionState &state, const unsigned char *buf, std::size_t len) {
+void observe_client_hello(ConnectionState &state, SSL *ssl, const unsigned char *buf,
+                          std::size_t len) {
     ClientHello hello;
     state.parse_error = parse_client_hello_message(buf, len, hello);
     if (state.parse_error != ParseError::ok) {
         // OpenSSL decides whether the hello is acceptable; we only lose our view of it.
         ap_log_cerror(APLOG_MARK, APLOG_DEBUG, 0, state.connection,
-                      "SNIF0002: ClientHello not understood (%s); SNI will be asked of OpenSSL",
+                      "SNIF0002: ClientHello not understood (%s); SNI will be asked of OpenSSL "
+                      "once the handshake completes",
                       to_string(state.parse_error));
         return;
     }
@@ -82,15 +82,21 @@ void observe_client_hello(ConnectionState &state, const unsigned char *buf, std:
         count_no_sni_hello(state.connection->base_server);
         state.offered_alpn = std::move(hello.alpn);  // last use of `hello`
         // Before OpenSSL looks the session up: no-SNI sessions live in a context of their own.
-        if (state.ssl != nullptr) isolate_no_sni_sessions(state, state.ssl);
+        isolate_no_sni_sessions(state, ssl);
     }
 }
 
 // Both Finished messages passed: the handshake is complete. Negotiated facts are read from the SSL
 // here, inside a callback, where it is certainly alive.
 void note_established(ConnectionState &state, SSL *ssl) {
+    if (state.sni == ConnectionState::Sni::unknown) {  // our parser refused the hello: ask OpenSSL
+        const bool sent = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name) != nullptr;
+        state.sni = sent ? ConnectionState::Sni::present : ConnectionState::Sni::absent;
+        if (!sent) count_no_sni_hello(state.connection->base_server);
+    }
     state.outcome = "established";
     state.tls_version = SSL_get_version(ssl);
+    state.tls_version_number = SSL_version(ssl);
     if (const SSL_CIPHER *cipher = SSL_get_current_cipher(ssl)) {
         state.cipher = SSL_CIPHER_get_name(cipher);
     }
@@ -104,7 +110,7 @@ void observe_message(ConnectionState &state, int write_p, int content_type,
             state.hello_seen = true;  // a second hello after HelloRetryRequest changes nothing
             // Counted at the ClientHello: a TCP connection that never sends one is no TLS client.
             count_tls_connection(state.connection->base_server);
-            observe_client_hello(state, bytes, len);
+            observe_client_hello(state, ssl, bytes, len);
         } else if (bytes[0] == handshake_finished) {
             (write_p ? state.server_finished : state.client_finished) = true;
             if (state.client_finished && state.server_finished && !state.handshake_logged) {
@@ -130,8 +136,9 @@ extern "C" void on_tls_message(int write_p, int, int content_type, const void *b
         // Never clear the callback from a write: OpenSSL 3.0 reads the pointer once and calls it
         // twice for a TLS 1.3 record (clearing there crashed every HTTP/2 connection).
         if (write_p != 0) return;
-        // SNI clients need nothing more from us after their hello; no-SNI ones after their record.
-        const bool done = (state->hello_seen && state->sni != ConnectionState::Sni::absent) ||
+        // SNI clients need nothing more from us after their hello; no-SNI ones (and hellos our
+        // parser refused) after their handshake record.
+        const bool done = (state->hello_seen && state->sni == ConnectionState::Sni::present) ||
                           (state->handshake_logged && SSL_is_init_finished(ssl));
         if (done) {
             SSL_set_msg_callback(ssl, nullptr);
@@ -154,7 +161,7 @@ int on_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy) {
     try {
         const ServerConfig *config = server_config(c->base_server);
         const FingerprintMode mode = config ? effective_fingerprint(*config) : FingerprintMode::nosni;
-        ConnectionState *state = new_connection_state(c, ssl, mode);
+        ConnectionState *state = new_connection_state(c, mode);
         ap_set_module_config(c->conn_config, &snifallback_module, state);
         SSL_set_msg_callback(ssl, on_tls_message);
         SSL_set_msg_callback_arg(ssl, state);
@@ -176,12 +183,7 @@ ConnectionState *connection_state(conn_rec *c) noexcept {
     return static_cast<ConnectionState *>(ap_get_module_config(c->conn_config, &snifallback_module));
 }
 
-bool connection_lacks_sni(ConnectionState &state) noexcept {
-    if (state.sni == ConnectionState::Sni::unknown && state.ssl != nullptr) {
-        state.sni = SSL_get_servername(state.ssl, TLSEXT_NAMETYPE_host_name) != nullptr
-                        ? ConnectionState::Sni::present
-                        : ConnectionState::Sni::absent;
-    }
+bool connection_lacks_sni(const ConnectionState &state) noexcept {
     return state.sni == ConnectionState::Sni::absent;
 }
 

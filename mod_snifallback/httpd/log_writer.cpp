@@ -3,8 +3,10 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <unistd.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "http_config.h"
 #include "apr_lib.h"
@@ -30,6 +32,18 @@ constexpr Facility facilities[] = {
 
 // One report per process and failure streak: a full disk must not flood the error log.
 std::atomic<bool> write_failure_reported{false};
+
+// Room for the record past the end of the file (other processes append too, hence the margin).
+// False only when the disk is full; file systems without fallocate just write.
+bool reserve_space(int fd, std::size_t bytes) noexcept {
+    constexpr off_t margin = 4096;  // a concurrent writer's record
+    struct stat info;
+    if (fstat(fd, &info) != 0) return true;
+    if (fallocate(fd, FALLOC_FL_KEEP_SIZE, info.st_size, static_cast<off_t>(bytes) + margin) == 0) {
+        return true;
+    }
+    return errno != ENOSPC;
+}
 
 }  // namespace
 
@@ -112,6 +126,10 @@ bool LogWriter::open(apr_pool_t *p, server_rec *s, const LogTarget &target) {
                 file_ = nullptr;
                 return false;
             }
+            apr_os_file_t fd = -1;
+            apr_os_file_get(&fd, file_);
+            struct stat info;
+            regular_file_ = fstat(fd, &info) == 0 && S_ISREG(info.st_mode);
             return true;
         }
     }
@@ -129,10 +147,17 @@ void LogWriter::write(std::string_view record, server_rec *s) noexcept {
     } else if (file_ != nullptr) {
         apr_os_file_t fd = -1;
         apr_os_file_get(&fd, file_);
-        // Exactly one write(): atomic for O_APPEND files and for pipes below PIPE_BUF.
-        ssize_t written = ::write(fd, record.data(), record.size());
-        ok = written == static_cast<ssize_t>(record.size());
-        if (!ok) error = written < 0 ? errno : ENOSPC;
+        if (regular_file_ && !reserve_space(fd, record.size())) {
+            // A full disk would cut the record short and glue the next one to its half: drop it
+            // whole instead.
+            ok = false;
+            error = ENOSPC;
+        } else {
+            // Exactly one write(): atomic for O_APPEND files and for pipes below PIPE_BUF.
+            ssize_t written = ::write(fd, record.data(), record.size());
+            ok = written == static_cast<ssize_t>(record.size());
+            if (!ok) error = written < 0 ? errno : ENOSPC;
+        }
     } else {
         ok = target_.kind == LogTarget::Kind::none;
     }

@@ -36,6 +36,7 @@ public:
 private:
     LogTarget target_;
     apr_file_t *file_ = nullptr;  // file or the pipe's write end
+    bool regular_file_ = false;   // space can be reserved before writing (fallocate)
 };
 
 }  // namespace snifallback::glue

@@ -95,11 +95,6 @@ def test_16k_of_garbage_and_special_cases_leave_the_server_answering(httpd):
     assert not hc.check_logs(httpd.error_log(), "")["crashes"]
 
 
-@pytest.mark.xfail(reason="module bug (reported in issue 11): a plain-HTTP request to the HTTPS "
-                          "port has no ClientHello, yet connection_lacks_sni() asks OpenSSL "
-                          "through state.ssl, which mod_ssl has already freed (valgrind: invalid "
-                          "read in SSL_get_servername, handshake.cpp:181), and logs it as no-SNI",
-                   strict=False)
 def test_plain_http_on_the_https_port_is_not_a_no_sni_client(httpd):
     httpd.start(LOG)
     t = hc.Target("127.0.0.1", httpd.https_port, "a.test")

@@ -138,9 +138,6 @@ def broken(line):
         return True
 
 
-@pytest.mark.xfail(reason="module bug (reported in issue 11): LogWriter::write leaves the part of a "
-                          "record that a full disk cut short in the file, and the next record is "
-                          "appended to it on the same line", strict=False)
 def test_a_record_cut_short_by_a_full_disk_leaves_no_broken_line(httpd, tiny_fs):
     log = tiny_fs / "nosni.json"
     httpd.start(f"SNIFallbackLog {log}\n" + ONE_CHILD)
