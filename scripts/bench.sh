@@ -27,6 +27,8 @@ build=${SNIFALLBACK_BENCH_HTTPD_BUILD_DIR:-$src/build-bench-httpd}
 # same page); the stock recipe of item 4 then answers that page with mod_rewrite [F] + ErrorDocument.
 export SNIF_BENCH_ACTION=${SNIF_BENCH_ACTION:-}
 
+"$(dirname "${BASH_SOURCE[0]}")/deps.sh" bench
+
 missing=()
 for tool in apache2:/usr/sbin/apache2 h2load haproxy:/usr/sbin/haproxy valgrind callgrind_control \
             callgrind_annotate taskset setpriv openssl cmake; do

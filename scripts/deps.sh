@@ -2,6 +2,9 @@
 # Install, from Debian's packages only, everything the build, the tests and the demo need.
 # Idempotent: packages already present are not fetched again; apt lists are refreshed only when
 # something is missing.
+#
+#   scripts/deps.sh          # build, tests, demo
+#   scripts/deps.sh bench    # ... and what scripts/bench.sh and scripts/sanitize.sh use
 set -euo pipefail
 
 packages=(
@@ -15,6 +18,10 @@ packages=(
   tshark
   chromium
 )
+
+if [ "${1:-}" = bench ]; then
+  packages+=(haproxy valgrind util-linux wrk)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

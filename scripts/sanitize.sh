@@ -8,7 +8,7 @@
 # Environment:
 #   CXX            compiler for the asan build (default g++; clang++-14 works too)
 #   HOSTILE        hostile-client cases in the run (default 600 under asan, 150 under valgrind)
-#   BUILD_DIR      build used for valgrind (default build-rel, built when missing)
+#   BUILD_DIR      build used for valgrind (default build-rel, brought up to date first)
 #   OUT            where logs and reports go (default build-asan/sanitize-out or build-rel/...)
 #
 # asan: the module and its core library are compiled with -fsanitize=address,undefined
@@ -77,10 +77,9 @@ run_valgrind() {
     need valgrind
     local build=${BUILD_DIR:-$src/build-rel}
     local out=${OUT:-$build/valgrind-out}
-    if [ ! -f "$build/mod_snifallback.so" ]; then
-        cmake -S "$src" -B "$build" >/dev/null
-        cmake --build "$build" -j1 --target mod_snifallback >/dev/null
-    fi
+    # Always brought up to date: a stale module would report bugs already fixed.
+    cmake -S "$src" -B "$build" >/dev/null
+    cmake --build "$build" -j1 --target mod_snifallback >/dev/null
     rm -rf "$out" && mkdir -p "$out" && chmod 0777 "$out"
     cat >"$out/apache2-valgrind" <<EOF
 #!/bin/sh
