@@ -288,6 +288,54 @@ std::string tls_version_name(std::uint16_t version) {
     }
 }
 
+SniScan scan_for_sni(const std::uint8_t *data, std::size_t size) noexcept {
+    if (data == nullptr) return SniScan::unknown;
+    Reader message(data, size);
+    std::uint8_t type = 0;
+    std::uint32_t length = 0;
+    Reader body(nullptr, 0);
+    if (!message.u8(type) || type != handshake_type_client_hello || !message.u24(length) ||
+        !message.sub(length, body)) {
+        return SniScan::unknown;
+    }
+    std::uint8_t session_id_length = 0;
+    std::uint16_t ciphers_length = 0;
+    std::uint8_t compression_length = 0;
+    if (!body.skip(2 + random_bytes) || !body.u8(session_id_length) ||
+        !body.skip(session_id_length) || !body.u16(ciphers_length) || !body.skip(ciphers_length) ||
+        !body.u8(compression_length) || !body.skip(compression_length)) {
+        return SniScan::unknown;
+    }
+    if (body.empty()) return SniScan::absent;  // no extensions at all
+    std::uint16_t extensions_length = 0;
+    Reader extensions(nullptr, 0);
+    if (!body.u16(extensions_length) || !body.sub(extensions_length, extensions)) {
+        return SniScan::unknown;
+    }
+    while (!extensions.empty()) {
+        std::uint16_t ext_type = 0;
+        std::uint16_t ext_length = 0;
+        Reader ext(nullptr, 0);
+        if (!extensions.u16(ext_type) || !extensions.u16(ext_length) ||
+            !extensions.sub(ext_length, ext)) {
+            return SniScan::unknown;
+        }
+        if (ext_type != ext_server_name) continue;
+        std::uint16_t list_length = 0;
+        if (!ext.u16(list_length) || list_length != ext.remaining()) return SniScan::unknown;
+        while (!ext.empty()) {
+            std::uint8_t name_type = 0;
+            std::uint16_t name_length = 0;
+            if (!ext.u8(name_type) || !ext.u16(name_length) || !ext.skip(name_length)) {
+                return SniScan::unknown;
+            }
+            if (name_type == sni_type_host_name) return SniScan::present;
+        }
+        return SniScan::absent;  // server_name without a host_name entry
+    }
+    return SniScan::absent;
+}
+
 ParseError parse_client_hello_message(const std::uint8_t *data, std::size_t size,
                                       ClientHello &out) {
     reset(out);

@@ -76,6 +76,12 @@ ParseError parse_client_hello_message(const std::uint8_t *data, std::size_t size
 // handshake message across records and parses it.
 ParseError parse_client_hello_records(const std::uint8_t *data, std::size_t size, ClientHello &out);
 
+// The one question asked of every ClientHello, answered without building a ClientHello: does a
+// bare handshake message carry a server_name extension with a host_name entry? `unknown` when the
+// bytes are too broken to say (the full parser then gives the reason).
+enum class SniScan { present, absent, unknown };
+SniScan scan_for_sni(const std::uint8_t *data, std::size_t size) noexcept;
+
 // Either form: records when the input starts with 0x16, a bare message when it starts with 0x01;
 // other record types (20-24) and SSLv2-style input give not_handshake, other first bytes
 // not_client_hello.

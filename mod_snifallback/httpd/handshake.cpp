@@ -61,6 +61,12 @@ bool wants_fingerprint(const ConnectionState &state) noexcept {
 
 void observe_client_hello(ConnectionState &state, SSL *ssl, const unsigned char *buf,
                           std::size_t len) {
+    // Clients that send SNI cost one scan for the server_name extension, unless every hello is
+    // to be fingerprinted.
+    if (state.fingerprint != FingerprintMode::all && scan_for_sni(buf, len) == SniScan::present) {
+        state.sni = ConnectionState::Sni::present;
+        return;
+    }
     ClientHello hello;
     state.parse_error = parse_client_hello_message(buf, len, hello);
     if (state.parse_error != ParseError::ok) {

@@ -36,8 +36,12 @@ void fingerprint(const snifallback::ClientHello &hello) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
     snifallback::ClientHello hello;
     // Both explicit entry points, whatever the first byte says, then the dispatching one.
+    const auto scan = snifallback::scan_for_sni(data, size);
     if (snifallback::parse_client_hello_message(data, size, hello) == snifallback::ParseError::ok) {
         fingerprint(hello);
+        // The module's fast path must agree with the full parser wherever the parser accepts.
+        check(scan == (hello.sni_present ? snifallback::SniScan::present
+                                         : snifallback::SniScan::absent));
     }
     if (snifallback::parse_client_hello_records(data, size, hello) == snifallback::ParseError::ok) {
         fingerprint(hello);

@@ -1,4 +1,6 @@
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <vector>
 
 #include <memory>
 #include <set>
@@ -252,4 +254,35 @@ TEST_CASE("GREASE values") {
     for (unsigned v = 0; v <= 0xffff; ++v)
         count += snifallback::is_grease(static_cast<std::uint16_t>(v));
     CHECK(count == 16);
+}
+
+TEST_CASE("scan_for_sni agrees with the full parser on every captured and public hello",
+          "[client_hello][sni_scan]") {
+    // The vectors the table-driven test reads: our own captures (always there).
+    std::ifstream in(SNIFALLBACK_OWN_VECTORS_FOR_SCAN);
+    REQUIRE(in.good());
+    std::string line;
+    int checked = 0;
+    while (std::getline(in, line)) {
+        const auto key = line.find("\"handshake_hex\": \"");
+        if (key == std::string::npos) continue;
+        const auto start = key + 18;
+        const std::string hex = line.substr(start, line.find('"', start) - start);
+        std::vector<std::uint8_t> bytes;
+        for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+            bytes.push_back(static_cast<std::uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+        }
+        snifallback::ClientHello hello;
+        REQUIRE(snifallback::parse_client_hello_message(bytes.data(), bytes.size(), hello) ==
+                snifallback::ParseError::ok);
+        const auto scan = snifallback::scan_for_sni(bytes.data(), bytes.size());
+        CHECK(scan == (hello.sni_present ? snifallback::SniScan::present
+                                         : snifallback::SniScan::absent));
+        // a truncated message is never answered: the full parser says why
+        for (std::size_t cut = 0; cut < bytes.size(); cut += 7) {
+            CHECK(snifallback::scan_for_sni(bytes.data(), cut) == snifallback::SniScan::unknown);
+        }
+        ++checked;
+    }
+    CHECK(checked >= 20);
 }
