@@ -1,5 +1,6 @@
 #include "core/escape.h"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace snifallback {
@@ -57,6 +58,12 @@ bool escape_code_point(unsigned code) noexcept {
 }
 
 // Appends the escaped form of the unit at `pos`; returns the number of input bytes it covered.
+// Printable ASCII that no style escapes: what append_unit copies unchanged.
+bool stands_for_itself(std::uint8_t byte, EscapeStyle style) noexcept {
+    return byte >= 0x20 && byte < 0x7f && byte != '"' && byte != '\\' &&
+           !(byte == ',' && style == EscapeStyle::logfmt_list_element);
+}
+
 std::size_t append_unit(std::string &out, std::string_view value, std::size_t pos,
                         EscapeStyle style) {
     const std::uint8_t byte = byte_at(value, pos);
@@ -157,6 +164,20 @@ bool append_escaped(std::string &out, std::string_view value, EscapeStyle style,
     std::size_t cut = start;  // end of the last whole unit that fits in `keep`
     std::size_t pos = 0;
     while (pos < value.size()) {
+        // Fast path: a run of bytes that stand for themselves (most of any real value) is copied
+        // in one piece, as far as it fits in `keep`; everything else goes unit by unit.
+        const std::size_t written_before = out.size() - start;
+        if (written_before < keep) {
+            const std::size_t room = std::min(keep - written_before, value.size() - pos);
+            std::size_t run = 0;
+            while (run < room && stands_for_itself(byte_at(value, pos + run), style)) ++run;
+            if (run > 0) {
+                out.append(value.data() + pos, run);
+                pos += run;
+                cut = out.size();
+                continue;
+            }
+        }
         pos += append_unit(out, value, pos, style);
         const std::size_t written = out.size() - start;
         if (written <= keep) {
