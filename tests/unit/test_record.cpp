@@ -1,6 +1,6 @@
 // The no-SNI log record: escaping, null rendering, key order, time, truncation, the PIPE_BUF bound,
-// and a property test over random hostile bytes. Everything is checked in-process: a strict JSON
-// reader and a logfmt reader written here read the rendered lines back.
+// and a property test over random hostile bytes. Everything is checked in-process: the strict JSON
+// reader of json_lite.h and a logfmt reader written here read the rendered lines back.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -17,6 +17,7 @@
 
 #include "core/escape.h"
 #include "core/record.h"
+#include "json_lite.h"
 
 using snifallback::EscapeStyle;
 using snifallback::Record;
@@ -25,55 +26,10 @@ using snifallback::truncation_marker;
 
 namespace {
 
+using json_lite::append_utf8;
+using json_lite::utf8_at;
+
 using namespace std::string_literals;
-
-// ---- UTF-8, written independently of the code under test: decode, then reject what is not
-// well-formed (overlong, surrogate, beyond U+10FFFF, bad or missing continuation bytes).
-
-// Length of the well-formed sequence at `pos`, or 0; `code` receives its code point.
-std::size_t utf8_at(std::string_view s, std::size_t pos, std::uint32_t &code) {
-    const auto b = [&](std::size_t i) { return static_cast<std::uint8_t>(s[pos + i]); };
-    const std::uint8_t lead = b(0);
-    std::size_t length = 0;
-    std::uint32_t minimum = 0;
-    if (lead < 0x80) {
-        code = lead;
-        return 1;
-    } else if ((lead & 0xe0) == 0xc0) {
-        length = 2, code = lead & 0x1fu, minimum = 0x80;
-    } else if ((lead & 0xf0) == 0xe0) {
-        length = 3, code = lead & 0x0fu, minimum = 0x800;
-    } else if ((lead & 0xf8) == 0xf0) {
-        length = 4, code = lead & 0x07u, minimum = 0x10000;
-    } else {
-        return 0;
-    }
-    if (s.size() - pos < length) return 0;
-    for (std::size_t i = 1; i < length; ++i) {
-        if ((b(i) & 0xc0) != 0x80) return 0;
-        code = (code << 6) | (b(i) & 0x3fu);
-    }
-    if (code < minimum || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return 0;
-    return length;
-}
-
-void append_utf8(std::string &out, std::uint32_t code) {
-    if (code < 0x80) {
-        out.push_back(static_cast<char>(code));
-    } else if (code < 0x800) {
-        out.push_back(static_cast<char>(0xc0 | (code >> 6)));
-        out.push_back(static_cast<char>(0x80 | (code & 0x3f)));
-    } else if (code < 0x10000) {
-        out.push_back(static_cast<char>(0xe0 | (code >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3f)));
-        out.push_back(static_cast<char>(0x80 | (code & 0x3f)));
-    } else {
-        out.push_back(static_cast<char>(0xf0 | (code >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3f)));
-        out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3f)));
-        out.push_back(static_cast<char>(0x80 | (code & 0x3f)));
-    }
-}
 
 // What a JSON reader must get back for raw client bytes: every byte that does not start a
 // well-formed sequence replaced by U+FFFD.
@@ -109,243 +65,6 @@ bool line_is_clean(std::string_view line) {
     return true;
 }
 
-// ---- A strict RFC 8259 reader (no extensions, no duplicate keys, raw UTF-8 must be
-// well-formed), keeping the order of object members.
-struct Json {
-    enum class Kind { null, boolean, number, string, array, object };
-    Kind kind = Kind::null;
-    std::string text;  // string value (decoded), number literal, "true"/"false"
-    std::vector<Json> items;
-    std::vector<std::pair<std::string, Json>> members;
-
-    const Json &at(std::string_view key) const {
-        for (const auto &member : members) {
-            if (member.first == key) return member.second;
-        }
-        throw std::runtime_error("no member " + std::string(key));
-    }
-};
-
-class StrictJson {
-  public:
-    static Json parse(std::string_view text) {
-        StrictJson reader(text);
-        reader.space();
-        Json value = reader.value(0);
-        reader.space();
-        if (reader.pos_ != text.size()) reader.fail("trailing characters");
-        return value;
-    }
-
-  private:
-    explicit StrictJson(std::string_view text) : s_(text) {}
-
-    [[noreturn]] void fail(const std::string &what) const {
-        throw std::runtime_error("json: " + what + " at " + std::to_string(pos_));
-    }
-    bool at_end() const { return pos_ >= s_.size(); }
-    char peek() const {
-        if (at_end()) fail("unexpected end");
-        return s_[pos_];
-    }
-    void expect(char c) {
-        if (peek() != c) fail(std::string("expected '") + c + "'");
-        ++pos_;
-    }
-    void space() {
-        while (!at_end() &&
-               (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r')) {
-            ++pos_;
-        }
-    }
-    void literal(std::string_view word) {
-        if (s_.substr(pos_, word.size()) != word) fail("bad literal");
-        pos_ += word.size();
-    }
-
-    Json value(int depth) {
-        if (depth > 32) fail("too deep");
-        Json out;
-        const char c = peek();
-        if (c == '{') {
-            out.kind = Json::Kind::object;
-            ++pos_;
-            space();
-            if (peek() == '}') {
-                ++pos_;
-                return out;
-            }
-            for (;;) {
-                space();
-                std::string key = string();
-                for (const auto &member : out.members) {
-                    if (member.first == key) fail("duplicate key " + key);
-                }
-                space();
-                expect(':');
-                space();
-                out.members.emplace_back(std::move(key), value(depth + 1));
-                space();
-                if (peek() == ',') {
-                    ++pos_;
-                    continue;
-                }
-                expect('}');
-                return out;
-            }
-        }
-        if (c == '[') {
-            out.kind = Json::Kind::array;
-            ++pos_;
-            space();
-            if (peek() == ']') {
-                ++pos_;
-                return out;
-            }
-            for (;;) {
-                space();
-                out.items.push_back(value(depth + 1));
-                space();
-                if (peek() == ',') {
-                    ++pos_;
-                    continue;
-                }
-                expect(']');
-                return out;
-            }
-        }
-        if (c == '"') {
-            out.kind = Json::Kind::string;
-            out.text = string();
-            return out;
-        }
-        if (c == 'n') {
-            literal("null");
-            return out;
-        }
-        if (c == 't' || c == 'f') {
-            out.kind = Json::Kind::boolean;
-            out.text = c == 't' ? "true" : "false";
-            literal(out.text);
-            return out;
-        }
-        out.kind = Json::Kind::number;
-        out.text = number();
-        return out;
-    }
-
-    std::string number() {
-        const std::size_t start = pos_;
-        const auto digit = [&] { return !at_end() && s_[pos_] >= '0' && s_[pos_] <= '9'; };
-        if (!at_end() && s_[pos_] == '-') ++pos_;
-        if (!digit()) fail("bad number");
-        if (s_[pos_] == '0') {
-            ++pos_;
-        } else {
-            while (digit()) ++pos_;
-        }
-        if (!at_end() && s_[pos_] == '.') {
-            ++pos_;
-            if (!digit()) fail("bad fraction");
-            while (digit()) ++pos_;
-        }
-        if (!at_end() && (s_[pos_] == 'e' || s_[pos_] == 'E')) {
-            ++pos_;
-            if (!at_end() && (s_[pos_] == '+' || s_[pos_] == '-')) ++pos_;
-            if (!digit()) fail("bad exponent");
-            while (digit()) ++pos_;
-        }
-        return std::string(s_.substr(start, pos_ - start));
-    }
-
-    std::uint32_t hex4() {
-        if (s_.size() - pos_ < 4) fail("short \\u");
-        std::uint32_t code = 0;
-        for (int i = 0; i < 4; ++i) {
-            const char c = s_[pos_++];
-            std::uint32_t digit = 0;
-            if (c >= '0' && c <= '9')
-                digit = static_cast<std::uint32_t>(c - '0');
-            else if (c >= 'a' && c <= 'f')
-                digit = static_cast<std::uint32_t>(c - 'a' + 10);
-            else if (c >= 'A' && c <= 'F')
-                digit = static_cast<std::uint32_t>(c - 'A' + 10);
-            else
-                fail("bad hex digit");
-            code = code * 16 + digit;
-        }
-        return code;
-    }
-
-    std::string string() {
-        expect('"');
-        std::string out;
-        for (;;) {
-            const char c = peek();
-            const auto byte = static_cast<std::uint8_t>(c);
-            if (c == '"') {
-                ++pos_;
-                return out;
-            }
-            if (byte < 0x20) fail("raw control character in string");
-            if (c != '\\') {
-                std::uint32_t code = 0;
-                const std::size_t length = utf8_at(s_, pos_, code);
-                if (length == 0) fail("invalid UTF-8 in string");
-                out.append(s_.substr(pos_, length));
-                pos_ += length;
-                continue;
-            }
-            ++pos_;
-            const char e = peek();
-            ++pos_;
-            switch (e) {
-                case '"':
-                    out.push_back('"');
-                    break;
-                case '\\':
-                    out.push_back('\\');
-                    break;
-                case '/':
-                    out.push_back('/');
-                    break;
-                case 'b':
-                    out.push_back('\b');
-                    break;
-                case 'f':
-                    out.push_back('\f');
-                    break;
-                case 'n':
-                    out.push_back('\n');
-                    break;
-                case 'r':
-                    out.push_back('\r');
-                    break;
-                case 't':
-                    out.push_back('\t');
-                    break;
-                case 'u': {
-                    std::uint32_t code = hex4();
-                    if (code >= 0xdc00 && code <= 0xdfff) fail("lone low surrogate");
-                    if (code >= 0xd800 && code <= 0xdbff) {
-                        if (s_.substr(pos_, 2) != "\\u") fail("lone high surrogate");
-                        pos_ += 2;
-                        const std::uint32_t low = hex4();
-                        if (low < 0xdc00 || low > 0xdfff) fail("bad low surrogate");
-                        code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
-                    }
-                    append_utf8(out, code);
-                    break;
-                }
-                default:
-                    fail("bad escape");
-            }
-        }
-    }
-
-    std::string_view s_;
-    std::size_t pos_ = 0;
-};
 
 // ---- A logfmt reader for the rules of record.h.
 struct LogfmtPair {
@@ -604,7 +323,7 @@ TEST_CASE("JSON escapes every control byte and DEL") {
         record.event = "request";
         const std::string line = render_json(record);
         CHECK(line.find("\"user_agent\":\"a" + expected + "b\"") != std::string::npos);
-        CHECK(StrictJson::parse(one_line(line)).at("user_agent").text == raw);
+        CHECK(json_lite::parse(one_line(line)).at("user_agent").text == raw);
     }
 }
 
@@ -697,7 +416,7 @@ TEST_CASE("Escaping of quotes, backslashes and Unicode") {
     Record record;
     record.event = "request";
     record.uri = raw;
-    CHECK(StrictJson::parse(one_line(render_json(record))).at("uri").text == json_expected(raw));
+    CHECK(json_lite::parse(one_line(render_json(record))).at("uri").text == json_expected(raw));
     const auto pairs = parse_logfmt(one_line(render_logfmt(record)));
     CHECK(logfmt_value(logfmt_at(pairs, "uri")) == raw);
 }
@@ -744,11 +463,11 @@ TEST_CASE("Absent values render as null and key=") {
 
     Record request;
     request.event = "request";
-    const Json json = StrictJson::parse(one_line(render_json(request)));
+    const json_lite::Value json = json_lite::parse(one_line(render_json(request)));
     for (const auto &member : json.members) {
         if (member.first == "event") continue;
         INFO(member.first);
-        CHECK(member.second.kind == Json::Kind::null);
+        CHECK(member.second.type == json_lite::Value::Type::null);
     }
     for (const auto &pair : parse_logfmt(one_line(render_logfmt(request)))) {
         if (pair.key == "event") continue;
@@ -793,7 +512,7 @@ TEST_CASE("Keys come in one fixed order, the same in both formats") {
     CHECK(from_api == expected);
 
     std::vector<std::string> from_json;
-    for (const auto &member : StrictJson::parse(one_line(render_json(record))).members) {
+    for (const auto &member : json_lite::parse(one_line(render_json(record))).members) {
         from_json.push_back(member.first);
     }
     CHECK(from_json == expected);
@@ -843,12 +562,12 @@ TEST_CASE("Ports and status are integers") {
     record.client_port = port;
     record.local_port = port;
     record.status = status;
-    const Json json = StrictJson::parse(one_line(render_json(record)));
+    const json_lite::Value json = json_lite::parse(one_line(render_json(record)));
     for (const char *key : {"client_port", "local_port"}) {
-        CHECK(json.at(key).kind == Json::Kind::number);
+        CHECK(json.at(key).type == json_lite::Value::Type::number);
         CHECK(json.at(key).text == std::to_string(port));
     }
-    CHECK(json.at("status").kind == Json::Kind::number);
+    CHECK(json.at("status").type == json_lite::Value::Type::number);
     CHECK(json.at("status").text == std::to_string(status));
     const auto pairs = parse_logfmt(one_line(render_logfmt(record)));
     CHECK(logfmt_at(pairs, "client_port").raw == std::to_string(port));
@@ -936,10 +655,10 @@ TEST_CASE("ALPN lists: JSON arrays, logfmt comma-joined values that split back")
     Record record;
     record.alpn = items;
     const std::string json = render_json(record);
-    const Json parsed = StrictJson::parse(one_line(json));
-    REQUIRE(parsed.at("alpn").kind == Json::Kind::array);
+    const json_lite::Value parsed = json_lite::parse(one_line(json));
+    REQUIRE(parsed.at("alpn").type == json_lite::Value::Type::array);
     std::vector<std::string> from_json;
-    for (const Json &item : parsed.at("alpn").items) from_json.push_back(item.text);
+    for (const json_lite::Value &item : parsed.at("alpn").items) from_json.push_back(item.text);
     std::vector<std::string> expected_json;
     for (const std::string &item : items) expected_json.push_back(json_expected(item));
     CHECK(from_json == expected_json);
@@ -997,7 +716,7 @@ TEST_CASE("Long values are cut on a UTF-8 boundary with a marker, within the lim
         record.event = "request";
         record.user_agent = "Mozilla/5.0 " + std::string(10000, 'x') + "\n\"end";
         record.host = std::string(300, 'h');
-        const Json json = StrictJson::parse(one_line(render_json(record)));
+        const json_lite::Value json = json_lite::parse(one_line(render_json(record)));
         const std::string &ua = json.at("user_agent").text;
         CHECK(ua.size() == RecordLimits::user_agent);
         CHECK(ua.rfind("Mozilla/5.0 xxx", 0) == 0);
@@ -1011,7 +730,7 @@ TEST_CASE("Long values are cut on a UTF-8 boundary with a marker, within the lim
         record.alpn = std::vector<std::string>(100, "http/1.1");
         record.alpn->insert(record.alpn->begin(), std::string(500, 'z'));
         const std::string json = render_json(record);
-        const Json parsed = StrictJson::parse(one_line(json));
+        const json_lite::Value parsed = json_lite::parse(one_line(json));
         const auto &items = parsed.at("alpn").items;
         REQUIRE(items.size() > 2);
         CHECK(items.front().text.size() == RecordLimits::alpn_element);
@@ -1070,7 +789,7 @@ TEST_CASE("The worst case of either format fits in PIPE_BUF") {
             CHECK(logfmt.size() <= snifallback::max_logfmt_bytes());
             CHECK(line_is_clean(one_line(json)));
             CHECK(line_is_clean(one_line(logfmt)));
-            const Json parsed = StrictJson::parse(one_line(json));
+            const json_lite::Value parsed = json_lite::parse(one_line(json));
             CHECK(parsed.members.size() == all_keys.size());
             CHECK(parse_logfmt(one_line(logfmt)).size() == all_keys.size());
             largest_json = std::max(largest_json, json.size());
@@ -1186,7 +905,7 @@ TEST_CASE("Property: random bytes in every field give one valid, bounded line th
         check(line_is_clean(json_line), "JSON line has a raw hazard");
         check(line_is_clean(logfmt_line), "logfmt line has a raw hazard");
         try {
-            const Json parsed = StrictJson::parse(json_line);
+            const json_lite::Value parsed = json_lite::parse(json_line);
             const auto pairs = parse_logfmt(logfmt_line);
             const auto keys = snifallback::record_keys(record);
             check(parsed.members.size() == keys.size() && pairs.size() == keys.size(), "key count");
@@ -1195,14 +914,14 @@ TEST_CASE("Property: random bytes in every field give one valid, bounded line th
                 for (std::string_view key : keys) rendered = rendered || key == field.key;
                 if (!rendered) continue;
                 const Record::Text &raw = record.*field.member;
-                const Json &j = parsed.at(field.key);
+                const json_lite::Value &j = parsed.at(field.key);
                 const LogfmtPair &l = logfmt_at(pairs, field.key);
                 if (!raw) {
-                    check(j.kind == Json::Kind::null, "absent JSON value");
+                    check(j.type == json_lite::Value::Type::null, "absent JSON value");
                     check(!l.quoted && l.raw.empty(), "absent logfmt value");
                     continue;
                 }
-                check(j.kind == Json::Kind::string, "JSON string");
+                check(j.type == json_lite::Value::Type::string, "JSON string");
                 check(j.text.size() <= field.limit * 3, "JSON value length");
                 const std::string expected = json_expected(*raw);
                 const std::string decoded = logfmt_value(l);
