@@ -57,13 +57,27 @@ bool escape_code_point(unsigned code) noexcept {
     return (code >= 0x80 && code <= 0x9f) || code == 0x2028 || code == 0x2029;
 }
 
-// Appends the escaped form of the unit at `pos`; returns the number of input bytes it covered.
-// Printable ASCII that no style escapes: what append_unit copies unchanged.
-bool stands_for_itself(std::uint8_t byte, EscapeStyle style) noexcept {
-    return byte >= 0x20 && byte < 0x7f && byte != '"' && byte != '\\' &&
-           !(byte == ',' && style == EscapeStyle::logfmt_list_element);
+// Printable ASCII that no style escapes: what append_unit copies unchanged. A table, because the
+// run loop of append_escaped asks this of nearly every byte of every record.
+struct PlainBytes {
+    bool in_text[256] = {};
+    bool in_list_element[256] = {};
+    constexpr PlainBytes() {
+        for (int byte = 0x20; byte < 0x7f; ++byte) {
+            const bool plain = byte != '"' && byte != '\\';
+            in_text[byte] = plain;
+            in_list_element[byte] = plain && byte != ',';
+        }
+    }
+};
+constexpr PlainBytes plain_bytes;
+
+const bool *plain_table(EscapeStyle style) noexcept {
+    return style == EscapeStyle::logfmt_list_element ? plain_bytes.in_list_element
+                                                     : plain_bytes.in_text;
 }
 
+// Appends the escaped form of the unit at `pos`; returns the number of input bytes it covered.
 std::size_t append_unit(std::string &out, std::string_view value, std::size_t pos,
                         EscapeStyle style) {
     const std::uint8_t byte = byte_at(value, pos);
@@ -163,6 +177,7 @@ bool append_escaped(std::string &out, std::string_view value, EscapeStyle style,
         budget > truncation_marker.size() ? budget - truncation_marker.size() : 0;
     std::size_t cut = start;  // end of the last whole unit that fits in `keep`
     std::size_t pos = 0;
+    const bool *const plain = plain_table(style);
     while (pos < value.size()) {
         // Fast path: a run of bytes that stand for themselves (most of any real value) is copied
         // in one piece, as far as it fits in `keep`; everything else goes unit by unit.
@@ -170,7 +185,7 @@ bool append_escaped(std::string &out, std::string_view value, EscapeStyle style,
         if (written_before < keep) {
             const std::size_t room = std::min(keep - written_before, value.size() - pos);
             std::size_t run = 0;
-            while (run < room && stands_for_itself(byte_at(value, pos + run), style)) ++run;
+            while (run < room && plain[byte_at(value, pos + run)]) ++run;
             if (run > 0) {
                 out.append(value.data() + pos, run);
                 pos += run;

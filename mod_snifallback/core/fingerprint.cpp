@@ -35,16 +35,31 @@ const EVP_MD *sha256() {
 #endif
 }
 
+// One digest context per thread, reused: creating and freeing an EVP_MD_CTX for every hash cost
+// more than hashing the few hundred bytes of a fingerprint. Freed when the thread ends.
+struct DigestContext {
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    DigestContext() = default;
+    DigestContext(const DigestContext &) = delete;
+    DigestContext &operator=(const DigestContext &) = delete;
+    ~DigestContext() { EVP_MD_CTX_free(ctx); }
+};
+
 // Lower-case hex of the digest of `text`, at most `max_digits` digits; empty on failure.
 std::string hex_digest(const EVP_MD *md, const std::string &text, std::size_t max_digits) {
+    thread_local DigestContext context;
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
     unsigned int digest_size = 0;
-    if (md == nullptr ||
-        EVP_Digest(text.data(), text.size(), digest.data(), &digest_size, md, nullptr) != 1) {
+    // EVP_DigestInit_ex keeps the provider's context when the digest is the one used last time.
+    if (md == nullptr || context.ctx == nullptr ||
+        EVP_DigestInit_ex(context.ctx, md, nullptr) != 1 ||
+        EVP_DigestUpdate(context.ctx, text.data(), text.size()) != 1 ||
+        EVP_DigestFinal_ex(context.ctx, digest.data(), &digest_size) != 1) {
         return {};
     }
+    const std::size_t bytes = std::min<std::size_t>(digest_size, (max_digits + 1) / 2);
     std::string out;
-    append_hex(out, digest.data(), digest_size);
+    append_hex(out, digest.data(), bytes);
     if (out.size() > max_digits) out.resize(max_digits);
     return out;
 }
@@ -125,11 +140,23 @@ void append_alpn(std::string &out, const std::vector<std::string> &alpn) {
     }
 }
 
-void append_hex_list(std::string &out, const std::uint16_t *values, std::size_t count) {
-    out.reserve(out.size() + 5 * count);
+// "0a0a,1301,...": each value as four hex digits, after `separator` for the first one and ','
+// for the others; written in place, since JA4 strings are built of little else.
+void append_hex_list(std::string &out, const std::uint16_t *values, std::size_t count,
+                     char separator = '\0') {
+    if (count == 0) return;
+    constexpr char digits[] = "0123456789abcdef";
+    const std::size_t start = out.size();
+    const bool leading = separator != '\0';
+    out.resize(start + 5 * count - (leading ? 0 : 1));
+    char *p = out.data() + start;
     for (std::size_t i = 0; i < count; ++i) {
-        if (i != 0) out.push_back(',');
-        append_hex4(out, values[i]);
+        if (i != 0 || leading) *p++ = i == 0 ? separator : ',';
+        const std::uint16_t value = values[i];
+        *p++ = digits[(value >> 12) & 0x0f];
+        *p++ = digits[(value >> 8) & 0x0f];
+        *p++ = digits[(value >> 4) & 0x0f];
+        *p++ = digits[value & 0x0f];
     }
 }
 
@@ -176,13 +203,12 @@ Ja4Parts ja4_parts(const ClientHello &hello, Transport transport) {
     std::sort(extensions.begin(), extensions.begin() + static_cast<std::ptrdiff_t>(n_extensions));
     append_hex_list(parts.extensions, extensions.data(), n_extensions);
     parts.no_extensions = n_extensions == 0;
-    bool first_sigalg = true;
+    std::array<std::uint16_t, ParseLimits::max_list_entries> sigalgs{};
+    std::size_t n_sigalgs = 0;
     for (std::uint16_t sigalg : hello.signature_algorithms) {
-        if (is_grease(sigalg)) continue;
-        parts.extensions.push_back(first_sigalg ? '_' : ',');
-        first_sigalg = false;
-        append_hex4(parts.extensions, sigalg);
+        if (!is_grease(sigalg) && n_sigalgs < sigalgs.size()) sigalgs[n_sigalgs++] = sigalg;
     }
+    append_hex_list(parts.extensions, sigalgs.data(), n_sigalgs, '_');
     return parts;
 }
 

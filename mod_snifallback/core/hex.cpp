@@ -19,17 +19,13 @@ bool is_space(char c) noexcept {
 }  // namespace
 
 void append_hex(std::string &out, const std::uint8_t *data, std::size_t size) {
-    out.reserve(out.size() + 2 * size);
+    const std::size_t start = out.size();
+    out.resize(start + 2 * size);
+    char *digit = out.data() + start;
     for (std::size_t i = 0; i < size; ++i) {
-        out.push_back(hex_digits[data[i] >> 4]);
-        out.push_back(hex_digits[data[i] & 0x0f]);
+        *digit++ = hex_digits[data[i] >> 4];
+        *digit++ = hex_digits[data[i] & 0x0f];
     }
-}
-
-void append_hex4(std::string &out, std::uint16_t value) {
-    const char text[4] = {hex_digits[(value >> 12) & 0x0f], hex_digits[(value >> 8) & 0x0f],
-                          hex_digits[(value >> 4) & 0x0f], hex_digits[value & 0x0f]};
-    out.append(text, sizeof text);
 }
 
 bool decode_hex(std::string_view text, std::vector<std::uint8_t> &out) {

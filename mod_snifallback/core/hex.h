@@ -11,8 +11,6 @@ namespace snifallback {
 
 // Appends the lower-case hex digits of `size` bytes to `out`.
 void append_hex(std::string &out, const std::uint8_t *data, std::size_t size);
-// Appends exactly four lower-case hex digits ("002f").
-void append_hex4(std::string &out, std::uint16_t value);
 
 // Decodes hex text, upper or lower case, ignoring ASCII whitespace anywhere (so "16 03 01" and
 // "160301" are the same). False, with `out` unspecified, on any other character or an odd number

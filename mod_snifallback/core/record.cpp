@@ -109,26 +109,45 @@ static_assert(worst_case_bytes(true) <= max_record_bytes, "JSON records must fit
 static_assert(worst_case_bytes(false) <= max_record_bytes, "logfmt records must fit in PIPE_BUF");
 static_assert(limits_hold_a_marker(), "every limit must hold the truncation marker");
 
-bool is_rendered(const Field &field, const Record &record) {
+// The fields every record of a connection shares, rendered once by render_connection_fields.
+constexpr std::size_t first_connection_field = 2;
+constexpr std::size_t end_of_connection_fields = 17;
+static_assert(fields[first_connection_field].key == "client_ip" &&
+              fields[end_of_connection_fields - 1].key == "outcome");
+
+constexpr bool connection_fields_always_rendered() {
+    for (std::size_t i = first_connection_field; i < end_of_connection_fields; ++i) {
+        if (fields[i].group != Group::all) return false;
+    }
+    return true;
+}
+static_assert(connection_fields_always_rendered(), "the spliced piece must fit every record");
+
+// The widest group a record renders: decided once per record, not once per field.
+Group widest_group(const Record &record) {
+    if (record.event == "probe") return Group::probe;
+    if (record.event == "request") return Group::request;
+    return Group::all;
+}
+
+bool is_rendered(const Field &field, Group widest) {
     switch (field.group) {
         case Group::all:
             return true;
         case Group::request:
-            return record.event == "request" || record.event == "probe";
+            return widest != Group::all;
         case Group::probe:
-            return record.event == "probe";
+            return widest == Group::probe;
     }
     return false;
 }
 
-void append_digits(std::string &out, std::int64_t value, int width) {
-    char digits[20];
-    int count = 0;
-    do {
-        digits[count++] = static_cast<char>('0' + value % 10);
+// `value` (at most `width` digits) in decimal, zero-padded to exactly `width` characters.
+void put_digits(char *at, std::int64_t value, int width) {
+    for (int i = width - 1; i >= 0; --i) {
+        at[i] = static_cast<char>('0' + value % 10);
         value /= 10;
-    } while (value > 0 || count < width);
-    while (count > 0) out.push_back(digits[--count]);
+    }
 }
 
 // Renders a list: JSON ["a","b"] or logfmt a,b (unquoted), within RecordLimits::alpn.
@@ -239,8 +258,9 @@ void append_logfmt_value(std::string &out, const Field &field, const Record &rec
 std::vector<std::string_view> record_keys(const Record &record) {
     std::vector<std::string_view> keys;
     keys.reserve(field_count);
+    const Group widest = widest_group(record);
     for (const Field &field : fields) {
-        if (is_rendered(field, record)) keys.push_back(field.key);
+        if (is_rendered(field, widest)) keys.push_back(field.key);
     }
     return keys;
 }
@@ -271,57 +291,101 @@ std::string format_time_utc(std::int64_t time_us) {
     const std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
     if (year < 0 || year > 9999) return {};
 
-    std::string out;
-    out.reserve(time_chars);
-    append_digits(out, year, 4);
-    out.push_back('-');
-    append_digits(out, month, 2);
-    out.push_back('-');
-    append_digits(out, day, 2);
-    out.push_back('T');
-    append_digits(out, second_of_day / 3600, 2);
-    out.push_back(':');
-    append_digits(out, second_of_day / 60 % 60, 2);
-    out.push_back(':');
-    append_digits(out, second_of_day % 60, 2);
-    out.push_back('.');
-    append_digits(out, micros / 1000, 3);
-    out.push_back('Z');
+    // Every part has a fixed width (the year is 0000-9999 here): fill a template in place.
+    char text[time_chars + 1] = "0000-00-00T00:00:00.000Z";
+    put_digits(text, year, 4);
+    put_digits(text + 5, month, 2);
+    put_digits(text + 8, day, 2);
+    put_digits(text + 11, second_of_day / 3600, 2);
+    put_digits(text + 14, second_of_day / 60 % 60, 2);
+    put_digits(text + 17, second_of_day % 60, 2);
+    put_digits(text + 20, micros / 1000, 3);
+    std::string out(text, time_chars);
     return out;
 }
 
-std::string render_json(const Record &record) {
-    std::string out;
-    out.reserve(512);
-    out.push_back('{');
-    bool first = true;
-    for (const Field &field : fields) {
-        if (!is_rendered(field, record)) continue;
-        if (!first) out.push_back(',');
-        first = false;
-        out.push_back('"');
-        out += field.key;
-        out += "\":";
-        append_json_value(out, field, record);
+namespace {
+
+// What comes before each value: '"key":' in JSON, 'key=' in logfmt; built once, so a key costs
+// one append.
+struct KeyTexts {
+    std::string json[field_count];
+    std::string logfmt[field_count];
+    KeyTexts() {
+        for (std::size_t i = 0; i < field_count; ++i) {
+            json[i].append("\"").append(fields[i].key).append("\":");
+            logfmt[i].append(fields[i].key).append("=");
+        }
     }
-    out += "}\n";
+};
+
+const KeyTexts &key_texts() {
+    static const KeyTexts texts;
+    return texts;
+}
+
+void append_field(std::string &out, std::size_t index, const Record &record, bool json) {
+    if (json) {
+        out += key_texts().json[index];
+        append_json_value(out, fields[index], record);
+    } else {
+        out += key_texts().logfmt[index];
+        append_logfmt_value(out, fields[index], record);
+    }
+}
+
+// Fields [begin, end) of the record, each preceded by a separator unless it is the line's first.
+void append_fields(std::string &out, const Record &record, bool json, std::size_t begin,
+                   std::size_t end, bool &first) {
+    const Group widest = widest_group(record);
+    for (std::size_t i = begin; i < end; ++i) {
+        if (!is_rendered(fields[i], widest)) continue;
+        if (!first) out.push_back(json ? ',' : ' ');
+        first = false;
+        append_field(out, i, record, json);
+    }
+}
+
+// A whole line; the connection fields come from `connection_fields` when it is given.
+std::string render(const Record &record, bool json, const std::string_view *connection_fields) {
+    std::string out;
+    out.reserve(connection_fields ? connection_fields->size() + 512 : 1024);
+    if (json) out.push_back('{');
+    bool first = true;
+    if (connection_fields) {
+        append_fields(out, record, json, 0, first_connection_field, first);
+        if (!first) out.push_back(json ? ',' : ' ');
+        out += *connection_fields;
+        first = false;
+    } else {
+        append_fields(out, record, json, 0, end_of_connection_fields, first);
+    }
+    append_fields(out, record, json, end_of_connection_fields, field_count, first);
+    out += json ? "}\n" : "\n";
     return out;
+}
+
+}  // namespace
+
+std::string render_json(const Record &record) {
+    return render(record, true, nullptr);
 }
 
 std::string render_logfmt(const Record &record) {
+    return render(record, false, nullptr);
+}
+
+std::string render_connection_fields(const Record &record, LineFormat format) {
     std::string out;
-    out.reserve(512);
     bool first = true;
-    for (const Field &field : fields) {
-        if (!is_rendered(field, record)) continue;
-        if (!first) out.push_back(' ');
-        first = false;
-        out += field.key;
-        out.push_back('=');
-        append_logfmt_value(out, field, record);
-    }
-    out.push_back('\n');
+    append_fields(out, record, format == LineFormat::json, first_connection_field,
+                  end_of_connection_fields, first);
     return out;
+}
+
+std::string render_line(const Record &record, LineFormat format,
+                        std::string_view connection_fields) {
+    return render(record, format == LineFormat::json, &connection_fields);
 }
 
 std::size_t max_json_bytes() noexcept {

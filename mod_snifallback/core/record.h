@@ -135,6 +135,17 @@ std::string render_json(const Record &record);
 // One logfmt line, '\n'-terminated, at most max_record_bytes.
 std::string render_logfmt(const Record &record);
 
+// Every record of one connection repeats the connection's fields (client_ip .. outcome, the
+// fingerprints among them), and they no longer change once its handshake record is written. So
+// they are rendered once per connection: render_connection_fields gives that piece, and
+// render_line renders a record around it, taking time, event and the request fields from the
+// record and ignoring its connection fields. The line is byte for byte the one render_json or
+// render_logfmt gives for the record with those connection fields.
+enum class LineFormat { json, logfmt };
+std::string render_connection_fields(const Record &record, LineFormat format);
+std::string render_line(const Record &record, LineFormat format,
+                        std::string_view connection_fields);
+
 // The largest rendering any Record can have in each format (checked against max_record_bytes at
 // compile time; exposed for tests).
 std::size_t max_json_bytes() noexcept;

@@ -102,6 +102,7 @@ struct ConnectionState {
     std::string tls_version;       // negotiated, once established
     int tls_version_number = 0;    // the same as OpenSSL's SSL_version()
     std::string cipher;
+    std::string rendered_connection;   // the record fields above, rendered with the handshake record
     const char *cert_vhost = nullptr;  // ServerName whose certificate was served
     const FallbackCertificate *fallback = nullptr;  // SNIFallbackCertificate of this address
 };

@@ -28,13 +28,16 @@ apr_status_t forget_log(void *) {
     return APR_SUCCESS;
 }
 
+LineFormat line_format() {
+    return nosni_log_format == LogFormat::logfmt ? LineFormat::logfmt : LineFormat::json;
+}
+
 std::string render(const Record &record) {
     return nosni_log_format == LogFormat::logfmt ? render_logfmt(record) : render_json(record);
 }
 
 void fill_connection(Record &record, const ConnectionState &state) {
     conn_rec *c = state.connection;
-    record.time_us = apr_time_now();
     record.client_ip = c->client_ip;
     if (c->client_addr) record.client_port = c->client_addr->port;
     record.local_ip = c->local_ip;
@@ -78,9 +81,18 @@ void log_handshake(ConnectionState &state) noexcept {
     if (nosni_log == nullptr) return;
     try {
         Record record;
+        record.time_us = apr_time_now();
         record.event = "handshake";
         fill_connection(record, state);
-        nosni_log->write(render(record), state.connection->base_server);
+        // An established connection's fields are frozen from here on (the message callback is
+        // gone): its request records reuse them as rendered now.
+        if (state.outcome == "established") {
+            state.rendered_connection = render_connection_fields(record, line_format());
+            nosni_log->write(render_line(record, line_format(), state.rendered_connection),
+                             state.connection->base_server);
+        } else {
+            nosni_log->write(render(record), state.connection->base_server);
+        }
     } catch (...) {
         // A record is never worth a connection: drop it.
     }
@@ -92,8 +104,9 @@ void log_request(request_rec *r, ConnectionState &state) noexcept {
         request_rec *last = r;
         while (last->next) last = last->next;  // the final status, as mod_log_config's %>s
         Record record;
+        record.time_us = apr_time_now();
         record.event = "request";
-        fill_connection(record, state);
+        if (state.rendered_connection.empty()) fill_connection(record, state);
         if (const char *host = header(r, "Host")) record.host = host;
         else if (r->hostname) record.host = r->hostname;
         if (r->method) record.method = r->method;
@@ -105,7 +118,10 @@ void log_request(request_rec *r, ConnectionState &state) noexcept {
         if (const char *reason = apr_table_get(r->notes, "snifallback-reason")) record.reason = reason;
         if (const char *target = apr_table_get(r->notes, "snifallback-target")) record.target = target;
         record.status = last->status;
-        nosni_log->write(render(record), r->server);
+        nosni_log->write(state.rendered_connection.empty()
+                             ? render(record)
+                             : render_line(record, line_format(), state.rendered_connection),
+                         r->server);
     } catch (...) {
     }
 }

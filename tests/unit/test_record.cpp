@@ -20,6 +20,7 @@
 #include "json_lite.h"
 
 using snifallback::EscapeStyle;
+using snifallback::LineFormat;
 using snifallback::Record;
 using snifallback::RecordLimits;
 using snifallback::truncation_marker;
@@ -293,7 +294,62 @@ Record sample_request() {
     return r;
 }
 
+// The record with its connection fields (client_ip .. outcome) absent: what the glue fills for a
+// request of a connection whose fields were rendered with its handshake record.
+Record without_connection_fields(const Record &full) {
+    Record r;
+    r.time_us = full.time_us;
+    r.event = full.event;
+    r.host = full.host;
+    r.method = full.method;
+    r.uri = full.uri;
+    r.protocol = full.protocol;
+    r.user_agent = full.user_agent;
+    r.action = full.action;
+    r.reason = full.reason;
+    r.status = full.status;
+    r.target = full.target;
+    r.result = full.result;
+    r.page = full.page;
+    return r;
+}
+
 }  // namespace
+
+TEST_CASE("Connection fields rendered once give the same lines as a whole record") {
+    Record request = sample_request();
+    Record handshake = sample_request();
+    handshake.event = "handshake";
+    Record probe = sample_request();
+    probe.event = "probe";
+    probe.result = "sni-failed";
+    probe.page = "/start";
+    Record sparse;  // only time, event and absent connection fields
+    sparse.time_us = 1795420862345678;
+    sparse.event = "request";
+    sparse.status = 404;
+    for (const Record *record : {&request, &handshake, &probe, &sparse}) {
+        for (const LineFormat format : {LineFormat::json, LineFormat::logfmt}) {
+            const std::string piece = snifallback::render_connection_fields(*record, format);
+            const std::string whole = format == LineFormat::json ? render_json(*record)
+                                                                 : render_logfmt(*record);
+            CAPTURE(whole);
+            CHECK(snifallback::render_line(without_connection_fields(*record), format, piece) ==
+                  whole);
+            // The piece stands for the record's connection fields, whatever the record holds.
+            CHECK(snifallback::render_line(*record, format, piece) == whole);
+        }
+    }
+    // The piece is the record's own: rendering a request around another connection's piece shows
+    // that connection's fields, not the request record's.
+    Record other = sample_request();
+    other.client_ip = "203.0.113.9";
+    const std::string piece = snifallback::render_connection_fields(other, LineFormat::json);
+    const std::string line = snifallback::render_line(request, LineFormat::json, piece);
+    CHECK(line.find("\"client_ip\":\"203.0.113.9\"") != std::string::npos);
+    CHECK(line.find("192.0.2.7") == std::string::npos);
+    CHECK(line.find("\"uri\":\"/index.html?a=b\"") != std::string::npos);
+}
 
 TEST_CASE("JSON escapes every control byte and DEL") {
     for (int byte = 0; byte < 0x80; ++byte) {
@@ -883,6 +939,15 @@ TEST_CASE("Property: random bytes in every field give one valid, bounded line th
 
         const std::string json = render_json(record);
         const std::string logfmt = render_logfmt(record);
+        // The same lines with the connection fields rendered once and spliced in, from a record
+        // that carries only time, event and the request fields.
+        const Record request_part = without_connection_fields(record);
+        const std::string json_spliced = snifallback::render_line(
+            request_part, LineFormat::json,
+            snifallback::render_connection_fields(record, LineFormat::json));
+        const std::string logfmt_spliced = snifallback::render_line(
+            request_part, LineFormat::logfmt,
+            snifallback::render_connection_fields(record, LineFormat::logfmt));
         bool ok = true;
         const auto check = [&](bool condition, const char *what) {
             if (!condition && ok) {
@@ -893,6 +958,8 @@ TEST_CASE("Property: random bytes in every field give one valid, bounded line th
                 UNSCOPED_INFO("logfmt: " << logfmt);
             }
         };
+        check(json_spliced == json, "JSON with spliced connection fields differs");
+        check(logfmt_spliced == logfmt, "logfmt with spliced connection fields differs");
         check(json.size() <= snifallback::max_record_bytes, "JSON size");
         check(logfmt.size() <= snifallback::max_record_bytes, "logfmt size");
         check(!json.empty() && json.back() == '\n' && json.find('\n') == json.size() - 1,
