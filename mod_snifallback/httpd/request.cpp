@@ -65,6 +65,16 @@ int on_log_transaction(request_rec *r) {
     return DECLINED;
 }
 
+// One handler hook for the module's two handlers: every other request pays one comparison.
+int on_handler(request_rec *r) {
+    constexpr char prefix[] = "snifallback-";
+    if (r->handler == nullptr || strncmp(r->handler, prefix, sizeof prefix - 1) != 0) {
+        return DECLINED;
+    }
+    const int status = status_handler(r);
+    return status != DECLINED ? status : probe_handler(r);
+}
+
 int on_open_logs(apr_pool_t *pconf, apr_pool_t *, apr_pool_t *, server_rec *s) {
     return open_nosni_log(pconf, s);
 }
@@ -82,8 +92,7 @@ void register_request_hooks(apr_pool_t *) {
     // The request record carries the final status, known only once the response is sent.
     ap_hook_log_transaction(on_log_transaction, nullptr, nullptr, APR_HOOK_MIDDLE);
     ap_hook_open_logs(on_open_logs, nullptr, nullptr, APR_HOOK_MIDDLE);
-    ap_hook_handler(status_handler, nullptr, nullptr, APR_HOOK_MIDDLE);
-    ap_hook_handler(probe_handler, nullptr, nullptr, APR_HOOK_MIDDLE);
+    ap_hook_handler(on_handler, nullptr, nullptr, APR_HOOK_MIDDLE);
     APR_OPTIONAL_HOOK(ap, status_hook, status_hook, nullptr, nullptr, APR_HOOK_MIDDLE);
 }
 
