@@ -750,14 +750,20 @@ def main() -> int:
     p.add_argument("--only", default="throughput,callgrind,memory",
                    help="comma-separated parts to run")
     p.add_argument("--keep", action="store_true", help="keep the work directory")
+    p.add_argument("--mem-connections", type=int, default=0,
+                   help="connections of the memory part (default 50,000; 5,000 with --quick)")
     args = p.parse_args()
     args.threads = 16
     if args.quick:
         args.reps, args.handshakes, args.duration = 3, 1000, 2
-        args.mem_connections, args.cg_handshakes = 5000, 100
+        args.cg_handshakes = 100
     else:
         args.reps, args.handshakes, args.duration = 7, 4000, 5
-        args.mem_connections, args.cg_handshakes = 50000, 200
+        args.cg_handshakes = 200
+    if args.mem_connections:
+        args.mem_connections = max(args.mem_connections, 5000)
+    else:
+        args.mem_connections = 5000 if args.quick else 50000
     parts = set(args.only.split(","))
 
     workdir = Path(tempfile.mkdtemp(prefix="snif-bench-"))
