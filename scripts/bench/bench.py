@@ -150,6 +150,8 @@ def flavours(action: str) -> dict[str, Flavour]:
     return {
         # The baseline: the same server without the module.
         "none": Flavour("none"),
+        # The same server again: its ratio to "none" (A/A) shows what the method can resolve.
+        "none_twin": Flavour("none_twin"),
         # The module with what an administrator turns on: the no-SNI log (JSON, fingerprints
         # of no-SNI ClientHellos being the default) and, once it exists, an action.
         "module": Flavour("module", load_module=True, global_extra=(
@@ -454,8 +456,10 @@ def throughput(args, workdir: Path, pki: Pki, rows: list[Row]) -> None:
         # (key, h2load args, target server name, port attribute, sni, expected status)
         ("sni_hs:none", hs, "none", True, "2xx"),
         ("sni_hs:module", hs, "module", True, "2xx"),
+        ("sni_hs:none_twin", hs, "none_twin", True, "2xx"),
         ("ka_h1:none", ka, "none", True, "2xx"),
         ("ka_h1:module", ka, "module", True, "2xx"),
+        ("ka_h1:none_twin", ka, "none_twin", True, "2xx"),
         ("h2:none", h2, "none", True, "2xx"),
         ("h2:module", h2, "module", True, "2xx"),
         ("nosni_hs:none", hs, "none", False, "2xx"),
@@ -531,6 +535,12 @@ def throughput(args, workdir: Path, pki: Pki, rows: list[Row]) -> None:
         rw.cpu = f"{cpu[other].median / cpu[mod].median:.3f} ({cpu[mod].median:.0f} vs " \
                  f"{cpu[other].median:.0f} µs)"
         return rw
+    for item, key, what in (("0a", "sni_hs", "full handshakes with SNI"),
+                            ("0b", "ka_h1", "keep-alive HTTP/1.1 with SNI")):
+        aa = row(item, f"A/A check, {what}: two identical servers without the module",
+                 f"{key}:none_twin", f"{key}:none", "no module", 0.0, False)
+        aa.target, aa.met = "(resolution of 1 and 2a)", None
+        rows.append(aa)
     rows.append(row("1", "full handshakes with SNI, HTTP/1.1, 1 req/conn (req/s)",
                                "sni_hs:module", "sni_hs:none", "no module", 0.99, True))
     rows.append(row("2a", "keep-alive HTTP/1.1 with SNI, -c16 (req/s)",
