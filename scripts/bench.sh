@@ -12,7 +12,7 @@
 #   7  resident memory of the apache2 child after 50,000 connections with and without it
 # and prints medians, min–max spreads and one markdown table of ratios (module / other).
 #
-#   scripts/bench.sh            # full: 7 repetitions, ~13 minutes on 2 cores
+#   scripts/bench.sh            # full: 7 repetitions, ~15 minutes on 2 cores
 #   scripts/bench.sh --quick    # fewer and shorter runs, ~2 minutes
 #   other options: --key rsa, --only throughput,callgrind,memory, --keep (see bench.py --help)
 #
