@@ -1,8 +1,8 @@
 #include "core/action.h"
 
-#include <array>
 #include <cctype>
 
+#include "core/hex.h"
 #include "core/host.h"
 
 namespace snifallback {
@@ -122,16 +122,14 @@ std::string safe_redirect_target(std::string_view origin, std::string_view evalu
                                evaluated[origin.size()] == '/' || evaluated[origin.size()] == '?' ||
                                evaluated[origin.size()] == '#');
     rest = keeps_origin ? evaluated.substr(origin.size()) : std::string_view("/");
-    static constexpr std::array<char, 16> hex = {'0', '1', '2', '3', '4', '5', '6', '7',
-                                                 '8', '9', 'A', 'B', 'C', 'D', 'E', 'F'};
     std::string target(origin);
     target.reserve(origin.size() + rest.size());
     for (char ch : rest) {
         const auto c = static_cast<unsigned char>(ch);
         if (needs_encoding(c)) {
             target += '%';
-            target += hex[c >> 4];
-            target += hex[c & 0x0f];
+            target += hex_digits_upper[c >> 4];
+            target += hex_digits_upper[c & 0x0f];
         } else {
             target += ch;
         }

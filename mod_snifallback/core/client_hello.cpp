@@ -7,20 +7,12 @@
 namespace snifallback {
 namespace {
 
-constexpr std::uint8_t record_type_handshake = 22;
-constexpr std::uint8_t handshake_type_client_hello = 1;
 constexpr std::size_t handshake_header_bytes = 4;
 constexpr std::size_t max_record_bytes = 16384;  // TLSPlaintext.length <= 2^14 (RFC 8446 5.1)
 constexpr std::size_t random_bytes = 32;
 constexpr std::size_t max_session_id_bytes = 32;
 
-constexpr std::uint16_t ext_server_name = 0x0000;
-constexpr std::uint16_t ext_supported_groups = 0x000a;
-constexpr std::uint16_t ext_ec_point_formats = 0x000b;
-constexpr std::uint16_t ext_signature_algorithms = 0x000d;
-constexpr std::uint16_t ext_alpn = 0x0010;
-constexpr std::uint16_t ext_supported_versions = 0x002b;
-constexpr std::uint8_t sni_type_host_name = 0;
+using namespace tls;  // record, handshake and extension types, versions
 
 // A bounds-checked cursor over untrusted bytes: every read says whether the bytes were there.
 class Reader {
@@ -270,15 +262,15 @@ const char *to_string(ParseError error) noexcept {
 
 std::string tls_version_name(std::uint16_t version) {
     switch (version) {
-        case tls_version_1_3:
+        case version_1_3:
             return "TLSv1.3";
-        case tls_version_1_2:
+        case version_1_2:
             return "TLSv1.2";
-        case tls_version_1_1:
+        case version_1_1:
             return "TLSv1.1";
-        case tls_version_1_0:
+        case version_1_0:
             return "TLSv1";
-        case tls_version_ssl3:
+        case version_ssl3:
             return "SSLv3";
         default: {
             std::array<char, 8> text{};
@@ -294,7 +286,7 @@ SniScan scan_for_sni(const std::uint8_t *data, std::size_t size) noexcept {
     std::uint8_t type = 0;
     std::uint32_t length = 0;
     Reader body(nullptr, 0);
-    if (!message.u8(type) || type != handshake_type_client_hello || !message.u24(length) ||
+    if (!message.u8(type) || type != handshake_client_hello || !message.u24(length) ||
         !message.sub(length, body)) {
         return SniScan::unknown;
     }
@@ -344,7 +336,7 @@ ParseError parse_client_hello_message(const std::uint8_t *data, std::size_t size
     std::uint8_t type = 0;
     std::uint32_t length = 0;
     if (!message.u8(type)) return ParseError::truncated;
-    if (type != handshake_type_client_hello) return ParseError::not_client_hello;
+    if (type != handshake_client_hello) return ParseError::not_client_hello;
     if (!message.u24(length)) return ParseError::truncated;
     if (length > ParseLimits::max_hello_bytes - handshake_header_bytes) {
         return ParseError::too_large;
@@ -375,7 +367,7 @@ ParseError parse_client_hello_records(const std::uint8_t *data, std::size_t size
         std::uint8_t minor = 0;
         std::uint16_t length = 0;
         if (!stream.u8(type)) return ParseError::truncated;
-        if (type != record_type_handshake) return ParseError::not_handshake;
+        if (type != content_handshake) return ParseError::not_handshake;
         if (!stream.u8(major) || !stream.u8(minor) || !stream.u16(length)) {
             return ParseError::truncated;
         }
@@ -387,7 +379,7 @@ ParseError parse_client_hello_records(const std::uint8_t *data, std::size_t size
             first = false;
             first_fragment = fragment;
             first_fragment_size = length;
-            if (fragment[0] != handshake_type_client_hello) return ParseError::not_client_hello;
+            if (fragment[0] != handshake_client_hello) return ParseError::not_client_hello;
             if (length >= handshake_header_bytes) {
                 needed = handshake_header_bytes + ((std::size_t{fragment[1]} << 16) |
                                                    (std::size_t{fragment[2]} << 8) | fragment[3]);
@@ -421,8 +413,8 @@ ParseError parse_client_hello(const std::uint8_t *data, std::size_t size, Client
         reset(out);
         return ParseError::empty;
     }
-    if (data[0] == record_type_handshake) return parse_client_hello_records(data, size, out);
-    if (data[0] == handshake_type_client_hello) return parse_client_hello_message(data, size, out);
+    if (data[0] == content_handshake) return parse_client_hello_records(data, size, out);
+    if (data[0] == handshake_client_hello) return parse_client_hello_message(data, size, out);
     reset(out);
     // Another record type (change_cipher_spec, alert, application_data, heartbeat) or an
     // SSLv2-style record is not a handshake; any other first byte reads as the type of another

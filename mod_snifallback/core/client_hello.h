@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "core/tls_constants.h"
+
 namespace snifallback {
 
 // Why a ClientHello could not be parsed. `ok` means the hello is complete and well-formed.
@@ -39,18 +41,6 @@ struct ParseLimits {
     static constexpr std::size_t max_list_entries = 256;  // groups, sigalgs, versions, ALPN
     static constexpr std::size_t max_name_bytes = 255;    // one SNI host name / ALPN value
 };
-
-// TLS protocol version numbers as on the wire (0x0303 = TLS 1.2).
-constexpr std::uint16_t tls_version_ssl3 = 0x0300;
-constexpr std::uint16_t tls_version_1_0 = 0x0301;
-constexpr std::uint16_t tls_version_1_1 = 0x0302;
-constexpr std::uint16_t tls_version_1_2 = 0x0303;
-constexpr std::uint16_t tls_version_1_3 = 0x0304;
-
-// RFC 8701 GREASE values (0x0a0a, 0x1a1a, ... 0xfafa).
-constexpr bool is_grease(std::uint16_t value) noexcept {
-    return (value & 0x0f0f) == 0x0a0a && (value >> 8) == (value & 0xff);
-}
 
 // "TLSv1.3", "TLSv1.2", ..., "SSLv3", or "0x7f12" for anything else.
 std::string tls_version_name(std::uint16_t version);

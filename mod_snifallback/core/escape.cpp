@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "core/hex.h"
+
 namespace snifallback {
 namespace {
-
-constexpr char hex_digits[] = "0123456789abcdef";
 
 std::uint8_t byte_at(std::string_view text, std::size_t pos) noexcept {
     return static_cast<std::uint8_t>(text[pos]);
@@ -18,16 +18,16 @@ bool is_continuation(std::uint8_t byte) noexcept {
 
 void append_json_u(std::string &out, unsigned code) {
     out += "\\u";
-    out.push_back(hex_digits[(code >> 12) & 0xf]);
-    out.push_back(hex_digits[(code >> 8) & 0xf]);
-    out.push_back(hex_digits[(code >> 4) & 0xf]);
-    out.push_back(hex_digits[code & 0xf]);
+    out.push_back(hex_digits_lower[(code >> 12) & 0xf]);
+    out.push_back(hex_digits_lower[(code >> 8) & 0xf]);
+    out.push_back(hex_digits_lower[(code >> 4) & 0xf]);
+    out.push_back(hex_digits_lower[code & 0xf]);
 }
 
 void append_x(std::string &out, std::uint8_t byte) {
     out += "\\x";
-    out.push_back(hex_digits[byte >> 4]);
-    out.push_back(hex_digits[byte & 0xf]);
+    out.push_back(hex_digits_lower[byte >> 4]);
+    out.push_back(hex_digits_lower[byte & 0xf]);
 }
 
 // The code point of a well-formed sequence of `length` bytes at `pos`.

@@ -11,8 +11,9 @@
 namespace snifallback {
 namespace {
 
-constexpr std::uint16_t ext_server_name = 0x0000;
-constexpr std::uint16_t ext_alpn = 0x0010;
+using tls::ext_alpn;
+using tls::ext_server_name;
+using tls::is_grease;
 constexpr std::size_t ja4_hash_digits = 12;
 constexpr const char *ja4_empty_hash = "000000000000";
 
@@ -134,9 +135,8 @@ void append_alpn(std::string &out, const std::vector<std::string> &alpn) {
         out.push_back(static_cast<char>(first));
         out.push_back(static_cast<char>(last));
     } else {
-        constexpr char digits[] = "0123456789abcdef";
-        out.push_back(digits[first >> 4]);
-        out.push_back(digits[last & 0x0f]);
+        out.push_back(hex_digits_lower[first >> 4]);
+        out.push_back(hex_digits_lower[last & 0x0f]);
     }
 }
 
@@ -145,7 +145,6 @@ void append_alpn(std::string &out, const std::vector<std::string> &alpn) {
 void append_hex_list(std::string &out, const std::uint16_t *values, std::size_t count,
                      char separator = '\0') {
     if (count == 0) return;
-    constexpr char digits[] = "0123456789abcdef";
     const std::size_t start = out.size();
     const bool leading = separator != '\0';
     out.resize(start + 5 * count - (leading ? 0 : 1));
@@ -153,10 +152,10 @@ void append_hex_list(std::string &out, const std::uint16_t *values, std::size_t 
     for (std::size_t i = 0; i < count; ++i) {
         if (i != 0 || leading) *p++ = i == 0 ? separator : ',';
         const std::uint16_t value = values[i];
-        *p++ = digits[(value >> 12) & 0x0f];
-        *p++ = digits[(value >> 8) & 0x0f];
-        *p++ = digits[(value >> 4) & 0x0f];
-        *p++ = digits[value & 0x0f];
+        *p++ = hex_digits_lower[(value >> 12) & 0x0f];
+        *p++ = hex_digits_lower[(value >> 8) & 0x0f];
+        *p++ = hex_digits_lower[(value >> 4) & 0x0f];
+        *p++ = hex_digits_lower[value & 0x0f];
     }
 }
 

@@ -3,8 +3,6 @@
 namespace snifallback {
 namespace {
 
-constexpr char hex_digits[] = "0123456789abcdef";
-
 int digit_value(char c) noexcept {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -23,8 +21,8 @@ void append_hex(std::string &out, const std::uint8_t *data, std::size_t size) {
     out.resize(start + 2 * size);
     char *digit = out.data() + start;
     for (std::size_t i = 0; i < size; ++i) {
-        *digit++ = hex_digits[data[i] >> 4];
-        *digit++ = hex_digits[data[i] & 0x0f];
+        *digit++ = hex_digits_lower[data[i] >> 4];
+        *digit++ = hex_digits_lower[data[i] & 0x0f];
     }
 }
 

@@ -9,6 +9,11 @@
 
 namespace snifallback {
 
+// The one table of hexadecimal digits: lower case for fingerprints, hashes and escapes, upper case
+// for percent-encoding (RFC 3986 section 2.1 recommends it).
+inline constexpr char hex_digits_lower[] = "0123456789abcdef";
+inline constexpr char hex_digits_upper[] = "0123456789ABCDEF";
+
 // Appends the lower-case hex digits of `size` bytes to `out`.
 void append_hex(std::string &out, const std::uint8_t *data, std::size_t size);
 

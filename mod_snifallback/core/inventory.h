@@ -1,5 +1,5 @@
 // The client inventory: a bounded top-k of the most frequent no-SNI clients, shared by all child
-// processes (issue 7).
+// processes.
 //
 // The table lives in a caller-provided block of memory (in the module: an apr_shm segment) and
 // holds no pointers, so every process may map it at a different address. Its layout is one

@@ -1,4 +1,4 @@
-// The no-SNI log record (design.md section 2) and its two renderings, JSON and logfmt.
+// The no-SNI log record and its two renderings, JSON and logfmt.
 //
 // The glue fills a Record from the connection and request and calls render_json or render_logfmt;
 // it never formats. Every rendered record is one line, ends in exactly one '\n', and is at most

@@ -246,13 +246,13 @@ TEST_CASE("Error names are distinct and stable; version names") {
 }
 
 TEST_CASE("GREASE values") {
-    CHECK(snifallback::is_grease(0x0a0a));
-    CHECK(snifallback::is_grease(0xfafa));
-    CHECK_FALSE(snifallback::is_grease(0x0a1a));
-    CHECK_FALSE(snifallback::is_grease(0x1301));
+    CHECK(snifallback::tls::is_grease(0x0a0a));
+    CHECK(snifallback::tls::is_grease(0xfafa));
+    CHECK_FALSE(snifallback::tls::is_grease(0x0a1a));
+    CHECK_FALSE(snifallback::tls::is_grease(0x1301));
     int count = 0;
     for (unsigned v = 0; v <= 0xffff; ++v)
-        count += snifallback::is_grease(static_cast<std::uint16_t>(v));
+        count += snifallback::tls::is_grease(static_cast<std::uint16_t>(v));
     CHECK(count == 16);
 }
 
