@@ -35,12 +35,19 @@ compile() {  # compile SOURCE OBJECT-STEM [extra flags...]
     -I"$src/mod_snifallback" "$@" -c "$source" -o "$stem.lo"
   objects+=("$stem.lo")
 }
+# Objects are named after their sources, so no two files of the core and the glue may share a
+# name (libtool would put both objects in one place).
+stems=$(for f in "$src"/mod_snifallback/{core,httpd}/*.cpp; do basename "${f%.cpp}"; done)
+if dupes=$(sort <<<"$stems" | uniq -d) && [ -n "$dupes" ]; then
+  echo "apxs-build: core and glue files share names: $dupes" >&2
+  exit 1
+fi
 # The core is compiled without any httpd or APR include directory, as in the CMake build.
 for f in "$src"/mod_snifallback/core/*.cpp; do
-  compile "$f" "core_$(basename "${f%.cpp}")"
+  compile "$f" "$(basename "${f%.cpp}")"
 done
 for f in "$src"/mod_snifallback/httpd/*.cpp; do
-  compile "$f" "glue_$(basename "${f%.cpp}")" -I"$httpd_include" "${apr_flags[@]}"
+  compile "$f" "$(basename "${f%.cpp}")" -I"$httpd_include" "${apr_flags[@]}"
 done
 "$apxs" -c -o mod_snifallback.la "${objects[@]}" -lstdc++ -lssl -lcrypto >/dev/null
 echo "built $out/.libs/mod_snifallback.so"

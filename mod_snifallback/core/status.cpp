@@ -2,6 +2,7 @@
 
 #include "core/escape.h"
 #include "core/record.h"
+#include "core/version.h"
 
 namespace snifallback {
 namespace {
@@ -14,7 +15,7 @@ void append_json_string(std::string &out, const std::string &value) {
     out += '"';
 }
 
-void append_number(std::string &out, const char *key, std::uint64_t value, bool comma = true) {
+void append_number(std::string &out, std::string_view key, std::uint64_t value, bool comma = true) {
     if (comma) out += ',';
     out += '"';
     out += key;
@@ -22,50 +23,24 @@ void append_number(std::string &out, const char *key, std::uint64_t value, bool 
     out += std::to_string(value);
 }
 
-void append_counters(std::string &out, const Counters &c) {
-    out += "\"connections\":{";
-    append_number(out, "tls", c.tls, false);
-    append_number(out, "no_sni", c.no_sni);
-    append_number(out, "no_sni_established", c.no_sni_established);
-    append_number(out, "no_sni_failed", c.no_sni_failed);
-    out += "},\"requests\":{";
-    append_number(out, "no_sni", c.requests_no_sni, false);
-    append_number(out, "none", c.requests_none);
-    append_number(out, "notice", c.requests_notice);
-    append_number(out, "redirect", c.requests_redirect);
-    append_number(out, "vhost", c.requests_vhost);
-    append_number(out, "exempt", c.requests_exempt);
-    out += '}';
+// "connections":{"tls":N,...},"requests":{...}: every counter, in its group, in table order.
+void append_counters(std::string &out, const Counters &counters) {
+    for (const CounterGroup group : {CounterGroup::connections, CounterGroup::requests}) {
+        out += group == CounterGroup::connections ? "\"connections\":{" : ",\"requests\":{";
+        bool first = true;
+        for (const CounterDescription &counter : counter_descriptions) {
+            if (counter.group != group) continue;
+            append_number(out, counter.key, counters[counter.id], !first);
+            first = false;
+        }
+        out += '}';
+    }
 }
-
-struct Row {
-    const char *label;
-    std::uint64_t Counters::*field;
-    const char *auto_key;
-};
-
-constexpr Row rows[] = {
-    {"TLS connections", &Counters::tls, "SNIFallbackConnectionsTLS"},
-    {"no-SNI handshakes", &Counters::no_sni, "SNIFallbackConnectionsNoSNI"},
-    {"no-SNI established", &Counters::no_sni_established, "SNIFallbackConnectionsNoSNIEstablished"},
-    {"no-SNI failed", &Counters::no_sni_failed, "SNIFallbackConnectionsNoSNIFailed"},
-    {"no-SNI requests", &Counters::requests_no_sni, "SNIFallbackRequestsNoSNI"},
-    {"action none", &Counters::requests_none, "SNIFallbackRequestsNone"},
-    {"action notice", &Counters::requests_notice, "SNIFallbackRequestsNotice"},
-    {"action redirect", &Counters::requests_redirect, "SNIFallbackRequestsRedirect"},
-    {"action vhost", &Counters::requests_vhost, "SNIFallbackRequestsVhost"},
-    {"exempt", &Counters::requests_exempt, "SNIFallbackRequestsExempt"},
-};
 
 }  // namespace
 
-Counters &Counters::operator+=(const Counters &other) noexcept {
-    for (const Row &row : rows) this->*row.field += other.*row.field;
-    return *this;
-}
-
 std::string render_status_json(const StatusReport &report) {
-    std::string out = "{";
+    std::string out = "{\"version\":\"" SNIFALLBACK_VERSION "\",";
     append_counters(out, report.total);
     out += ",\"vhosts\":{";
     bool first = true;
@@ -137,12 +112,12 @@ std::string render_status_html(const StatusReport &report) {
         "<h1>Clients without SNI</h1>\n<table><tr><th></th><th>all</th>";
     for (const auto &vhost : report.vhosts) out += "<th>" + html_escape(vhost.name) + "</th>";
     out += "</tr>\n";
-    for (const Row &row : rows) {
+    for (const CounterDescription &counter : counter_descriptions) {
         out += "<tr><th>";
-        out += row.label;
-        out += "</th><td class=\"n\">" + std::to_string(report.total.*row.field) + "</td>";
+        out += counter.label;
+        out += "</th><td class=\"n\">" + std::to_string(report.total[counter.id]) + "</td>";
         for (const auto &vhost : report.vhosts) {
-            out += "<td class=\"n\">" + std::to_string(vhost.counters.*row.field) + "</td>";
+            out += "<td class=\"n\">" + std::to_string(vhost.counters[counter.id]) + "</td>";
         }
         out += "</tr>\n";
     }
@@ -155,16 +130,17 @@ std::string render_status_html(const StatusReport &report) {
                std::to_string(client.count) + "</td><td>" + format_time_utc(client.first_seen_us) +
                "</td><td>" + format_time_utc(client.last_seen_us) + "</td></tr>\n";
     }
-    out += "</table>\n<p><a href=\"?json\">JSON</a></p>\n</body></html>\n";
+    out += "</table>\n<p><a href=\"?json\">JSON</a> &middot; mod_snifallback/" SNIFALLBACK_VERSION
+           "</p>\n</body></html>\n";
     return out;
 }
 
 std::string render_status_auto(const Counters &total) {
     std::string out;
-    for (const Row &row : rows) {
-        out += row.auto_key;
+    for (const CounterDescription &counter : counter_descriptions) {
+        out += counter.auto_key;
         out += ": ";
-        out += std::to_string(total.*row.field);
+        out += std::to_string(total[counter.id]);
         out += '\n';
     }
     return out;

@@ -6,23 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "core/counters.h"
+
 namespace snifallback {
-
-// One set of counters: for the whole server, or one vhost.
-struct Counters {
-    std::uint64_t tls = 0;                 // inbound TLS connections seen
-    std::uint64_t no_sni = 0;              // of which the ClientHello had no SNI
-    std::uint64_t no_sni_established = 0;  // no-SNI handshakes that completed
-    std::uint64_t no_sni_failed = 0;       // no-SNI handshakes ended by an alert or a close
-    std::uint64_t requests_no_sni = 0;     // HTTP requests on no-SNI connections, by action:
-    std::uint64_t requests_none = 0;
-    std::uint64_t requests_notice = 0;
-    std::uint64_t requests_redirect = 0;
-    std::uint64_t requests_vhost = 0;
-    std::uint64_t requests_exempt = 0;
-
-    Counters &operator+=(const Counters &other) noexcept;
-};
 
 struct VhostCounters {
     std::string name;  // ServerName (configuration, trusted)
@@ -44,7 +30,7 @@ struct StatusReport {
     std::vector<ClientRow> clients;  // most frequent first
 };
 
-// {"connections":{...},"requests":{...},"vhosts":{"name":{"connections":...,"requests":...}},
+// {"version":"0.2.0","connections":{...},"requests":{...},"vhosts":{"name":{"connections":...,"requests":...}},
 //  "clients":[{"client_ip":...,"ja4":...,"user_agent":...,"count":N,"first_seen":"...",
 //  "last_seen":"..."}]}
 std::string render_status_json(const StatusReport &report);

@@ -13,7 +13,7 @@
 #include "apr_portable.h"
 #include "apr_strings.h"
 
-#include "httpd/glue.h"
+#include "httpd/module.h"
 
 namespace snifallback::glue {
 namespace {

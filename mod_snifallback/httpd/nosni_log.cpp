@@ -1,9 +1,7 @@
-// The no-SNI log: fills the core's record from connection and request, and hands the rendered
-// line to the log writer. The glue never formats; the core never sees a pool.
+#include "httpd/nosni_log.h"
+
 #include <new>
 #include <string>
-
-#include "httpd/glue.h"
 
 #include "http_config.h"
 #include "http_core.h"
@@ -13,6 +11,10 @@
 
 #include "core/client_hello.h"
 #include "core/record.h"
+#include "httpd/connection_state.h"
+#include "httpd/log_writer.h"
+#include "httpd/request_state.h"
+#include "httpd/server_config.h"
 #include "httpd/shared_stats.h"
 
 namespace snifallback::glue {
@@ -60,95 +62,100 @@ const char *header(request_rec *r, const char *name) { return apr_table_get(r->h
 
 }  // namespace
 
-int open_nosni_log(apr_pool_t *pconf, server_rec *s) {
-    const ServerConfig *config = server_config(s);
+int open_nosni_log(apr_pool_t *pconf, apr_pool_t *, apr_pool_t *, server_rec *s) {
+    const ModuleSettings &settings = server_config(s).module;
     nosni_log = nullptr;
-    if (config == nullptr || config->log_target.kind == LogTarget::Kind::none) return OK;
+    if (settings.log_target.kind == LogTarget::Kind::none) return OK;
     void *memory = apr_pcalloc(pconf, sizeof(LogWriter));
     auto *writer = new (memory) LogWriter();  // trivially destructible: nothing to clean up
     // Like CustomLog: a log that cannot be opened stops the (re)start, with the reason logged.
-    if (!writer->open(pconf, s, config->log_target)) return HTTP_INTERNAL_SERVER_ERROR;
+    if (!writer->open(pconf, s, settings.log_target)) return HTTP_INTERNAL_SERVER_ERROR;
     nosni_log = writer;
-    nosni_log_format = effective_log_format(*config);
+    nosni_log_format = settings.effective_log_format();
     apr_pool_cleanup_register(pconf, nullptr, forget_log, apr_pool_cleanup_null);
     return OK;
 }
 
-void log_handshake(ConnectionState &state) noexcept {
-    if (state.handshake_logged || state.sni != ConnectionState::Sni::absent) return;
+void log_handshake(ConnectionState &state) {
+    if (state.handshake_logged || !state.lacks_sni()) return;
     state.handshake_logged = true;
-    count_handshake_end(state.connection->base_server, state.outcome == "established");
+    count(state.outcome == "established" ? Counter::no_sni_established : Counter::no_sni_failed,
+          state.connection->base_server);
     if (nosni_log == nullptr) return;
-    try {
-        Record record;
-        record.time_us = apr_time_now();
-        record.event = "handshake";
-        fill_connection(record, state);
-        // An established connection's fields are frozen from here on (the message callback is
-        // gone): its request records reuse them as rendered now.
-        if (state.outcome == "established") {
-            state.rendered_connection = render_connection_fields(record, line_format());
-            nosni_log->write(render_line(record, line_format(), state.rendered_connection),
-                             state.connection->base_server);
-        } else {
-            nosni_log->write(render(record), state.connection->base_server);
-        }
-    } catch (...) {
-        // A record is never worth a connection: drop it.
+    Record record;
+    record.time_us = apr_time_now();
+    record.event = "handshake";
+    fill_connection(record, state);
+    // An established connection's fields are frozen from here on (the message callback is
+    // gone): its request records reuse them as rendered now.
+    if (state.outcome == "established") {
+        state.rendered_connection = render_connection_fields(record, line_format());
+        nosni_log->write(render_line(record, line_format(), state.rendered_connection),
+                         state.connection->base_server);
+    } else {
+        nosni_log->write(render(record), state.connection->base_server);
     }
 }
 
-void log_request(request_rec *r, ConnectionState &state) noexcept {
+namespace {
+
+void log_request(request_rec *r, const ConnectionState &state, const RequestState *decided) {
     if (nosni_log == nullptr) return;
-    try {
-        request_rec *last = r;
-        while (last->next) last = last->next;  // the final status, as mod_log_config's %>s
-        Record record;
-        record.time_us = apr_time_now();
-        record.event = "request";
-        if (state.rendered_connection.empty()) fill_connection(record, state);
-        if (const char *host = header(r, "Host")) record.host = host;
-        else if (r->hostname) record.host = r->hostname;
-        if (r->method) record.method = r->method;
-        if (r->unparsed_uri) record.uri = r->unparsed_uri;
-        if (r->protocol) record.protocol = r->protocol;
-        if (const char *ua = header(r, "User-Agent")) record.user_agent = ua;
-        const char *action = apr_table_get(r->subprocess_env, "SNIFALLBACK_ACTION");
-        record.action = action ? action : "none";
-        if (const char *reason = apr_table_get(r->notes, "snifallback-reason")) record.reason = reason;
-        if (const char *target = apr_table_get(r->notes, "snifallback-target")) record.target = target;
-        record.status = last->status;
-        nosni_log->write(state.rendered_connection.empty()
-                             ? render(record)
-                             : render_line(record, line_format(), state.rendered_connection),
-                         r->server);
-    } catch (...) {
-    }
+    request_rec *last = r;
+    while (last->next) last = last->next;  // the final status, as mod_log_config's %>s
+    Record record;
+    record.time_us = apr_time_now();
+    record.event = "request";
+    if (state.rendered_connection.empty()) fill_connection(record, state);
+    if (const char *host = header(r, "Host")) record.host = host;
+    else if (r->hostname) record.host = r->hostname;
+    if (r->method) record.method = r->method;
+    if (r->unparsed_uri) record.uri = r->unparsed_uri;
+    if (r->protocol) record.protocol = r->protocol;
+    if (const char *ua = header(r, "User-Agent")) record.user_agent = ua;
+    const Decision decision = decided ? decided->decision : Decision{};
+    record.action = decision_name(decision.kind);
+    if (decision.reason) record.reason = decision.reason;
+    if (decided && decided->target) record.target = decided->target;
+    record.status = last->status;
+    nosni_log->write(state.rendered_connection.empty()
+                         ? render(record)
+                         : render_line(record, line_format(), state.rendered_connection),
+                     r->server);
 }
 
-void log_probe(request_rec *r, const char *result, const char *page) noexcept {
+}  // namespace
+
+int record_request(request_rec *r) {
+    ConnectionState *state = connection_state(r->connection);
+    if (state == nullptr || !state->lacks_sni()) return DECLINED;
+    const RequestState *decided = find_request_state(r);
+    count_request(r->server, decided ? decided->decision.kind : Decision::Kind::none);
+    remember_client(*state, apr_table_get(r->headers_in, "User-Agent"));
+    log_request(r, *state, decided);
+    return DECLINED;
+}
+
+void log_probe(request_rec *r, const char *result, const char *page) {
     if (nosni_log == nullptr) return;
-    try {
-        Record record;
-        record.event = "probe";
-        record.time_us = apr_time_now();
-        conn_rec *c = r->connection;
-        record.client_ip = r->useragent_ip ? r->useragent_ip : c->client_ip;
-        if (c->client_addr) record.client_port = c->client_addr->port;
-        record.local_ip = c->local_ip;
-        if (c->local_addr) record.local_port = c->local_addr->port;
-        record.vhost = r->server->server_hostname;
-        if (const char *host = header(r, "Host")) record.host = host;
-        if (r->method) record.method = r->method;
-        if (r->unparsed_uri) record.uri = r->unparsed_uri;
-        if (r->protocol) record.protocol = r->protocol;
-        if (const char *ua = header(r, "User-Agent")) record.user_agent = ua;
-        record.status = HTTP_NO_CONTENT;
-        record.result = result;
-        if (page) record.page = page;
-        nosni_log->write(render(record), r->server);
-    } catch (...) {
-    }
+    Record record;
+    record.event = "probe";
+    record.time_us = apr_time_now();
+    conn_rec *c = r->connection;
+    record.client_ip = r->useragent_ip ? r->useragent_ip : c->client_ip;
+    if (c->client_addr) record.client_port = c->client_addr->port;
+    record.local_ip = c->local_ip;
+    if (c->local_addr) record.local_port = c->local_addr->port;
+    record.vhost = r->server->server_hostname;
+    if (const char *host = header(r, "Host")) record.host = host;
+    if (r->method) record.method = r->method;
+    if (r->unparsed_uri) record.uri = r->unparsed_uri;
+    if (r->protocol) record.protocol = r->protocol;
+    if (const char *ua = header(r, "User-Agent")) record.user_agent = ua;
+    record.status = HTTP_NO_CONTENT;
+    record.result = result;
+    if (page) record.page = page;
+    nosni_log->write(render(record), r->server);
 }
 
 }  // namespace snifallback::glue

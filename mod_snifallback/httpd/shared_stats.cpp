@@ -4,32 +4,29 @@
 #include <cstring>
 #include <string>
 
-#include "httpd/glue.h"
+#include "httpd/connection_state.h"
+#include "httpd/server_config.h"
 
-#include "http_protocol.h"
 #include "util_mutex.h"
 #include "apr_global_mutex.h"
 #include "apr_shm.h"
 #include "apr_strings.h"
 #include "apr_time.h"
-#include "mod_status.h"
 
 #include "core/inventory.h"
-#include "core/status.h"
 
 namespace snifallback::glue {
 namespace {
 
 constexpr const char *mutex_type = "snifallback-inventory";
 constexpr const char *shm_key = "snifallback-shm";  // process pool userdata: survives restarts
-constexpr std::uint32_t area_magic = 0x534E4653u;   // "SNFS"
+// Names the layout: a graceful restart into a build with another layout starts afresh.
+constexpr std::uint32_t area_magic = 0x534E4600u + static_cast<std::uint32_t>(counter_count);
 constexpr std::size_t vhost_name_bytes = 128;
 
-// Counters as lock-free atomics, in the order of snifallback::Counters.
+// Every counter of the table, as a lock-free atomic.
 struct SharedCounters {
-    std::atomic<std::uint64_t> tls, no_sni, no_sni_established, no_sni_failed;
-    std::atomic<std::uint64_t> requests_no_sni, requests_none, requests_notice, requests_redirect,
-        requests_vhost, requests_exempt;
+    std::atomic<std::uint64_t> values[counter_count];
 };
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free,
               "counters in shared memory must be lock-free atomics");
@@ -58,6 +55,23 @@ struct Shared {
 Shared shared;  // per process; set in post_config, inherited at fork
 apr_global_mutex_t *inventory_mutex = nullptr;
 
+// Holds the inventory's mutex for a scope, so that nothing (not even a failed allocation) leaves it
+// locked for every other process.
+class InventoryLock {
+  public:
+    InventoryLock() noexcept
+        : held_(inventory_mutex != nullptr && apr_global_mutex_lock(inventory_mutex) == APR_SUCCESS) {}
+    ~InventoryLock() {
+        if (held_) apr_global_mutex_unlock(inventory_mutex);
+    }
+    InventoryLock(const InventoryLock &) = delete;
+    InventoryLock &operator=(const InventoryLock &) = delete;
+    bool held() const noexcept { return held_; }
+
+  private:
+    bool held_;
+};
+
 std::size_t align_up(std::size_t n, std::size_t a) { return (n + a - 1) / a * a; }
 
 std::size_t vhosts_offset() { return align_up(sizeof(SharedArea), alignof(SharedVhost)); }
@@ -72,29 +86,15 @@ std::size_t area_bytes(std::uint32_t vhost_capacity, std::uint32_t inventory_cap
 
 SharedCounters *counters_of(const server_rec *vhost) noexcept {
     if (shared.area == nullptr || vhost == nullptr) return nullptr;
-    const ServerConfig *config = server_config(vhost);
-    if (config == nullptr || config->stats_slot < 0) return nullptr;
-    return &shared.vhosts[config->stats_slot].counters;
+    const int slot = server_config(vhost).startup.stats_slot;
+    return slot < 0 ? nullptr : &shared.vhosts[slot].counters;
 }
 
-void add(std::atomic<std::uint64_t> SharedCounters::*field, const server_rec *vhost) noexcept {
-    if (shared.area == nullptr) return;
-    (shared.area->total.*field).fetch_add(1, std::memory_order_relaxed);
-    if (SharedCounters *c = counters_of(vhost)) (c->*field).fetch_add(1, std::memory_order_relaxed);
-}
-
-Counters read(const SharedCounters &c) noexcept {
+Counters read(const SharedCounters &shared_counters) noexcept {
     Counters out;
-    out.tls = c.tls.load(std::memory_order_relaxed);
-    out.no_sni = c.no_sni.load(std::memory_order_relaxed);
-    out.no_sni_established = c.no_sni_established.load(std::memory_order_relaxed);
-    out.no_sni_failed = c.no_sni_failed.load(std::memory_order_relaxed);
-    out.requests_no_sni = c.requests_no_sni.load(std::memory_order_relaxed);
-    out.requests_none = c.requests_none.load(std::memory_order_relaxed);
-    out.requests_notice = c.requests_notice.load(std::memory_order_relaxed);
-    out.requests_redirect = c.requests_redirect.load(std::memory_order_relaxed);
-    out.requests_vhost = c.requests_vhost.load(std::memory_order_relaxed);
-    out.requests_exempt = c.requests_exempt.load(std::memory_order_relaxed);
+    for (std::size_t i = 0; i < counter_count; ++i) {
+        out.values[i] = shared_counters.values[i].load(std::memory_order_relaxed);
+    }
     return out;
 }
 
@@ -135,15 +135,14 @@ bool attach_existing(apr_shm_t *shm, std::uint32_t vhost_capacity, std::uint32_t
 
 }  // namespace
 
-int stats_pre_config(apr_pool_t *pconf) {
+int stats_pre_config(apr_pool_t *pconf, apr_pool_t *, apr_pool_t *) {
     return ap_mutex_register(pconf, mutex_type, nullptr, APR_LOCK_DEFAULT, 0) == APR_SUCCESS
                ? OK
                : HTTP_INTERNAL_SERVER_ERROR;
 }
 
-int stats_post_config(apr_pool_t *pconf, server_rec *main_server) {
-    const ServerConfig *main_config = server_config(main_server);
-    const std::uint32_t capacity = effective_inventory_size(*main_config);
+int stats_post_config(apr_pool_t *pconf, apr_pool_t *, apr_pool_t *, server_rec *main_server) {
+    const std::uint32_t capacity = server_config(main_server).module.effective_inventory_size();
     // Room for vhosts added by later graceful restarts.
     const std::uint32_t vhost_capacity = 2 * count_servers(main_server) + 16;
     apr_pool_t *process_pool = main_server->process->pool;
@@ -183,7 +182,7 @@ int stats_post_config(apr_pool_t *pconf, server_rec *main_server) {
         if (!attach_existing(shm, count_servers(main_server), capacity)) return OK;
     }
     for (server_rec *s = main_server; s; s = s->next) {
-        server_config(s)->stats_slot = slot_for(s->server_hostname ? s->server_hostname : "");
+        server_config(s).startup.stats_slot = slot_for(s->server_hostname ? s->server_hostname : "");
     }
     apr_status_t rv = ap_global_mutex_create(&inventory_mutex, nullptr, mutex_type, nullptr,
                                              main_server, pconf, 0);
@@ -208,38 +207,37 @@ void stats_child_init(apr_pool_t *pchild, server_rec *s) {
     }
 }
 
-void count_tls_connection(const server_rec *vhost) noexcept { add(&SharedCounters::tls, vhost); }
-
-void count_no_sni_hello(const server_rec *vhost) noexcept { add(&SharedCounters::no_sni, vhost); }
-
-void count_handshake_end(const server_rec *vhost, bool established) noexcept {
-    add(established ? &SharedCounters::no_sni_established : &SharedCounters::no_sni_failed, vhost);
+void count(Counter counter, const server_rec *vhost) noexcept {
+    if (shared.area == nullptr) return;
+    const auto index = static_cast<std::size_t>(counter);
+    shared.area->total.values[index].fetch_add(1, std::memory_order_relaxed);
+    if (SharedCounters *own = counters_of(vhost)) {
+        own->values[index].fetch_add(1, std::memory_order_relaxed);
+    }
 }
 
 void count_request(const server_rec *vhost, Decision::Kind decision) noexcept {
-    add(&SharedCounters::requests_no_sni, vhost);
+    count(Counter::requests_no_sni, vhost);
     switch (decision) {
-        case Decision::Kind::none: add(&SharedCounters::requests_none, vhost); break;
-        case Decision::Kind::exempt: add(&SharedCounters::requests_exempt, vhost); break;
-        case Decision::Kind::notice: add(&SharedCounters::requests_notice, vhost); break;
-        case Decision::Kind::redirect: add(&SharedCounters::requests_redirect, vhost); break;
-        case Decision::Kind::vhost: add(&SharedCounters::requests_vhost, vhost); break;
+        case Decision::Kind::none: count(Counter::requests_none, vhost); break;
+        case Decision::Kind::exempt: count(Counter::requests_exempt, vhost); break;
+        case Decision::Kind::notice: count(Counter::requests_notice, vhost); break;
+        case Decision::Kind::redirect: count(Counter::requests_redirect, vhost); break;
+        case Decision::Kind::vhost: count(Counter::requests_vhost, vhost); break;
     }
 }
 
 void remember_client(ConnectionState &state, const char *user_agent) noexcept {
-    if (state.inventory_recorded) return;
-    state.inventory_recorded = true;
-    if (!shared.inventory.valid() || inventory_mutex == nullptr) return;
-    if (apr_global_mutex_lock(inventory_mutex) != APR_SUCCESS) return;
+    // HTTP/2 streams of one connection may get here at the same time: one of them records it.
+    if (state.inventory_recorded.exchange(true)) return;
+    if (!shared.inventory.valid()) return;
+    const InventoryLock lock;
+    if (!lock.held()) return;
     shared.inventory.record(state.connection->client_ip ? state.connection->client_ip : "",
                             state.ja4, user_agent ? user_agent : "", apr_time_now());
-    apr_global_mutex_unlock(inventory_mutex);
 }
 
-namespace {
-
-StatusReport build_report() {
+StatusReport read_status_report() {
     StatusReport report;
     if (shared.area == nullptr) return report;
     report.total = read(shared.area->total);
@@ -248,54 +246,19 @@ StatusReport build_report() {
         if (shared.vhosts[i].name[0] == '\0') continue;  // the unnamed main server
         report.vhosts.push_back({shared.vhosts[i].name, read(shared.vhosts[i].counters)});
     }
-    if (shared.inventory.valid() && inventory_mutex != nullptr &&
-        apr_global_mutex_lock(inventory_mutex) == APR_SUCCESS) {
-        const auto entries = shared.inventory.snapshot_sorted();
-        apr_global_mutex_unlock(inventory_mutex);
-        for (const auto &entry : entries) {
-            report.clients.push_back({std::string(entry.client_ip()), std::string(entry.ja4()),
-                                      std::string(entry.user_agent()), entry.count,
-                                      entry.first_seen_us, entry.last_seen_us});
-        }
+    if (!shared.inventory.valid()) return report;
+    std::vector<InventoryEntry> entries;
+    {
+        const InventoryLock lock;  // copy under the mutex, render after releasing it
+        if (!lock.held()) return report;
+        entries = shared.inventory.snapshot_sorted();
+    }
+    for (const auto &entry : entries) {
+        report.clients.push_back({std::string(entry.client_ip()), std::string(entry.ja4()),
+                                  std::string(entry.user_agent()), entry.count,
+                                  entry.first_seen_us, entry.last_seen_us});
     }
     return report;
-}
-
-}  // namespace
-
-int status_handler(request_rec *r) {
-    if (r->handler == nullptr || strcmp(r->handler, "snifallback-status") != 0) return DECLINED;
-    r->allowed |= (AP_METHOD_BIT << M_GET);
-    if (r->method_number != M_GET) return HTTP_METHOD_NOT_ALLOWED;
-    try {
-        const StatusReport report = build_report();
-        const bool json = r->args != nullptr && strstr(r->args, "json") != nullptr;
-        const std::string body = json ? render_status_json(report) : render_status_html(report);
-        ap_set_content_type(r, json ? "application/json" : "text/html; charset=utf-8");
-        apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-        if (!r->header_only) ap_rwrite(body.data(), static_cast<int>(body.size()), r);
-        return OK;
-    } catch (...) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "SNIF0044: cannot render the status page");
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-}
-
-int status_hook(request_rec *r, int flags) {
-    try {
-        const StatusReport report = build_report();
-        if (flags & AP_STATUS_SHORT) {
-            ap_rputs(render_status_auto(report.total).c_str(), r);
-        } else {
-            ap_rputs("<hr />\n<h2>mod_snifallback: clients without SNI</h2>\n<pre>", r);
-            ap_rputs(html_escape(render_status_auto(report.total)).c_str(), r);
-            ap_rprintf(r, "</pre>\n<p>%d most frequent clients without SNI on the "
-                          "<code>snifallback-status</code> handler.</p>\n",
-                       static_cast<int>(report.clients.size()));
-        }
-    } catch (...) {
-    }
-    return OK;
 }
 
 }  // namespace snifallback::glue

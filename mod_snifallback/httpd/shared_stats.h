@@ -4,32 +4,36 @@
 // children at fork, so it needs no re-attaching; it lives in the process pool and is reused across
 // graceful restarts (counters survive them) as long as its layout still fits the configuration. The
 // inventory, which takes several words per update, is guarded by an Apache global mutex
-// ("Mutex ... snifallback-inventory"); counters are lock-free atomics.
+// ("Mutex ... snifallback-inventory"); counters are lock-free atomics, laid out from the one
+// counter table (core/counters.h).
 #pragma once
 
-#include "httpd.h"
-#include "apr_pools.h"
+#include "httpd/module.h"
 
 #include "core/action.h"
+#include "core/counters.h"
+#include "core/status.h"
 
 namespace snifallback::glue {
 
 struct ConnectionState;
 
-int stats_pre_config(apr_pool_t *pconf);
-int stats_post_config(apr_pool_t *pconf, server_rec *main_server);
+// pre_config: registers the inventory's mutex type.
+int stats_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp);
+// post_config: creates or re-attaches the shared memory, gives every server its counter slot.
+int stats_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s);
+// child_init: attaches the child to the inventory's mutex.
 void stats_child_init(apr_pool_t *pchild, server_rec *s);
 
-void count_tls_connection(const server_rec *vhost) noexcept;
-void count_no_sni_hello(const server_rec *vhost) noexcept;
-void count_handshake_end(const server_rec *vhost, bool established) noexcept;
+// Adds one to a counter, in the server's total and in `vhost`'s own set.
+void count(Counter counter, const server_rec *vhost) noexcept;
+// One request of a no-SNI connection, by what was decided for it.
 void count_request(const server_rec *vhost, Decision::Kind decision) noexcept;
 // One inventory sighting per no-SNI connection: at its first request (with its User-Agent), or at
 // its end when it never sent one.
 void remember_client(ConnectionState &state, const char *user_agent) noexcept;
 
-// SetHandler snifallback-status, and mod_status's status_hook.
-int status_handler(request_rec *r);
-int status_hook(request_rec *r, int flags);
+// Everything the status outputs show, read from shared memory now.
+StatusReport read_status_report();
 
 }  // namespace snifallback::glue

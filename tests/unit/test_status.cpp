@@ -3,9 +3,11 @@
 #include <string>
 
 #include "core/status.h"
+#include "core/version.h"
 #include "json_lite.h"
 
 using snifallback::ClientRow;
+using snifallback::Counter;
 using snifallback::Counters;
 using snifallback::StatusReport;
 
@@ -14,17 +16,17 @@ namespace {
 StatusReport sample() {
     StatusReport report;
     Counters a;
-    a.tls = 50;
-    a.no_sni = 30;
-    a.no_sni_established = 29;
-    a.no_sni_failed = 1;
-    a.requests_no_sni = 30;
-    a.requests_none = 28;
-    a.requests_exempt = 2;
+    a[Counter::tls] = 50;
+    a[Counter::no_sni] = 30;
+    a[Counter::no_sni_established] = 29;
+    a[Counter::no_sni_failed] = 1;
+    a[Counter::requests_no_sni] = 30;
+    a[Counter::requests_none] = 28;
+    a[Counter::requests_exempt] = 2;
     Counters b;
-    b.tls = 7;
-    b.requests_notice = 3;
-    b.requests_no_sni = 3;
+    b[Counter::tls] = 7;
+    b[Counter::requests_notice] = 3;
+    b[Counter::requests_no_sni] = 3;
     report.vhosts = {{"default.test", a}, {"b.test", b}};
     report.total += a;
     report.total += b;
@@ -43,9 +45,9 @@ StatusReport sample() {
 
 TEST_CASE("status counters add up", "[status]") {
     const StatusReport report = sample();
-    CHECK(report.total.tls == 57);
-    CHECK(report.total.requests_no_sni == 33);
-    CHECK(report.total.requests_notice == 3);
+    CHECK(report.total[Counter::tls] == 57);
+    CHECK(report.total[Counter::requests_no_sni] == 33);
+    CHECK(report.total[Counter::requests_notice] == 3);
 }
 
 TEST_CASE("status JSON has the documented keys and escapes client text", "[status]") {
@@ -81,4 +83,26 @@ TEST_CASE("mod_status auto lines", "[status]") {
     CHECK(text.find("SNIFallbackConnectionsTLS: 57\n") != std::string::npos);
     CHECK(text.find("SNIFallbackConnectionsNoSNI: 30\n") != std::string::npos);
     CHECK(text.find("SNIFallbackRequestsNotice: 3\n") != std::string::npos);
+}
+
+TEST_CASE("every counter of the table is in the JSON, the HTML page and the ?auto lines",
+          "[status]") {
+    snifallback::StatusReport report;
+    // Distinct values, so a counter rendered in another's place is caught.
+    for (std::size_t i = 0; i < snifallback::counter_count; ++i) report.total.values[i] = 1000 + i;
+    const std::string json = snifallback::render_status_json(report);
+    const std::string html = snifallback::render_status_html(report);
+    const std::string lines = snifallback::render_status_auto(report.total);
+    const auto doc = json_lite::parse(json);
+    CHECK(doc["version"].text == SNIFALLBACK_VERSION);
+    for (const auto &counter : snifallback::counter_descriptions) {
+        const std::string value = std::to_string(report.total[counter.id]);
+        const char *group =
+            counter.group == snifallback::CounterGroup::connections ? "connections" : "requests";
+        CHECK(doc[group][std::string(counter.key)].text == value);
+        CHECK(lines.find(std::string(counter.auto_key) + ": " + value + "\n") != std::string::npos);
+        CHECK(html.find("<th>" + std::string(counter.label) + "</th><td class=\"n\">" + value) !=
+              std::string::npos);
+    }
+    CHECK(html.find("mod_snifallback/" SNIFALLBACK_VERSION) != std::string::npos);
 }

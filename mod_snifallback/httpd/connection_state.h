@@ -1,0 +1,68 @@
+// What the module learned about one inbound TLS connection: one ConnectionState per connection,
+// created in mod_ssl's pre_handshake hook and living in the connection's pool.
+//
+// Who writes which field, and when (HTTP/2 runs a connection's requests on several threads at
+// once, all reading this one state through the master connection):
+//   - Handshake fields (everything not named below) are written only by the thread that runs the
+//     handshake: in pre_handshake and in OpenSSL's callbacks. They are final once the handshake
+//     record of an established connection is written, because the message callback is removed
+//     right after; request hooks only read them.
+//   - inventory_recorded is atomic: several request hooks may race for it; one wins.
+//   - outcome and handshake_logged are written once more at connection end (the pool's
+//     pre-cleanup), when no request of the connection runs any more.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "httpd/server_config.h"
+
+#include "core/client_hello.h"
+
+namespace snifallback::glue {
+
+struct ConnectionState {
+    enum class Sni : std::uint8_t { unknown, present, absent };
+
+    conn_rec *connection = nullptr;
+    FingerprintMode fingerprint = FingerprintMode::nosni;
+    bool observing = true;  // false once a callback failed: the module lets the connection be
+    bool hello_seen = false;
+    Sni sni = Sni::unknown;
+    ParseError parse_error = ParseError::ok;
+    std::uint16_t offered_max_version = 0;
+    std::vector<std::string> offered_alpn;
+    std::string ja3;  // JA3 text, empty unless fingerprinted
+    std::string ja3_hash;
+    std::string ja4;
+
+    // Handshake progress, seen through the message callback only. The SSL itself is never kept:
+    // mod_ssl frees it whenever it gives up on a connection (plain HTTP on the TLS port, errors),
+    // so it is only touched inside OpenSSL's callbacks, where it is certainly alive.
+    bool client_finished = false;   // read the client's Finished
+    bool server_finished = false;   // wrote our Finished
+    bool handshake_logged = false;  // the one handshake record of the connection is written
+    std::string outcome;            // "established", "alert:<name>", "closed"
+    std::string tls_version;        // negotiated, once established
+    int tls_version_number = 0;     // the same as OpenSSL's SSL_version()
+    std::string cipher;
+    std::string rendered_connection;   // the record fields above, rendered with the handshake record
+    const char *cert_vhost = nullptr;  // ServerName whose certificate was served
+    const FallbackCertificate *fallback = nullptr;  // SNIFallbackCertificate of this address
+
+    std::atomic<bool> inventory_recorded{false};  // counted in the client inventory
+
+    bool lacks_sni() const noexcept { return sni == Sni::absent; }
+};
+
+// A new state for `c`, registered in its pool (destructor, and the record of a connection that
+// ends before its handshake does) and attached to the connection.
+ConnectionState &attach_connection_state(conn_rec *c, FingerprintMode mode);
+
+// The state of a connection, following an HTTP/2 secondary connection to its master; null for
+// connections the module does not observe (plain HTTP, proxy, TLS handled by another module).
+ConnectionState *connection_state(conn_rec *c) noexcept;
+
+}  // namespace snifallback::glue

@@ -1,0 +1,136 @@
+// The directive table, and the setters of the module-wide directives (server config only). The
+// setters of per-vhost directives live with what they configure: action_config.cpp,
+// fallback_certificate.cpp, probe_handler.cpp.
+#include <cstdlib>
+#include <cstring>
+
+#include "httpd/server_config.h"
+
+#include "apr_strings.h"
+
+#include "core/inventory.h"
+#include "httpd/action_config.h"
+#include "httpd/fallback_certificate.h"
+#include "httpd/probe_handler.h"
+
+namespace snifallback::glue {
+namespace {
+
+const char *set_fingerprint(cmd_parms *cmd, void *, const char *arg) {
+    if (const char *error = check_scope(cmd, Scope::server_only)) return error;
+    ModuleSettings &settings = server_config(cmd->server).module;
+    if (!strcasecmp(arg, "nosni")) {
+        settings.fingerprint = FingerprintMode::nosni;
+    } else if (!strcasecmp(arg, "all")) {
+        settings.fingerprint = FingerprintMode::all;
+    } else if (!strcasecmp(arg, "off")) {
+        settings.fingerprint = FingerprintMode::off;
+    } else {
+        return apr_psprintf(cmd->pool,
+                            "%s: unknown value '%s'; supported values are 'nosni' (default), "
+                            "'all' and 'off'",
+                            cmd->cmd->name, arg);
+    }
+    return nullptr;
+}
+
+const char *set_log_format(cmd_parms *cmd, void *, const char *arg) {
+    if (const char *error = check_scope(cmd, Scope::server_only)) return error;
+    ModuleSettings &settings = server_config(cmd->server).module;
+    if (!strcasecmp(arg, "json")) {
+        settings.log_format = LogFormat::json;
+    } else if (!strcasecmp(arg, "logfmt")) {
+        settings.log_format = LogFormat::logfmt;
+    } else {
+        return apr_psprintf(cmd->pool,
+                            "%s: unknown value '%s'; supported values are 'json' (default) and "
+                            "'logfmt'",
+                            cmd->cmd->name, arg);
+    }
+    return nullptr;
+}
+
+const char *set_log(cmd_parms *cmd, void *, const char *arg) {
+    if (const char *error = check_scope(cmd, Scope::server_only)) return error;
+    ModuleSettings &settings = server_config(cmd->server).module;
+    if (settings.log_target.kind != LogTarget::Kind::none) {
+        return apr_psprintf(cmd->pool,
+                            "%s: given twice ('%s' and '%s'); the module writes one log, use a "
+                            "piped logger such as \"|tee ...\" to fan it out",
+                            cmd->cmd->name, settings.log_target.spec, arg);
+    }
+    return parse_log_target(cmd->pool, cmd->cmd->name, arg, settings.log_target);
+}
+
+const char *set_inventory_size(cmd_parms *cmd, void *, const char *arg) {
+    if (const char *error = check_scope(cmd, Scope::server_only)) return error;
+    char *end = nullptr;
+    const long size = strtol(arg, &end, 10);
+    if (end == arg || *end != '\0' || size < 1 || size > static_cast<long>(kInventoryMaxCapacity)) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a number of clients from 1 to %u "
+                            "(default %u)", cmd->cmd->name, arg, kInventoryMaxCapacity,
+                            kInventoryDefaultCapacity);
+    }
+    server_config(cmd->server).module.inventory_size = static_cast<std::uint32_t>(size);
+    return nullptr;
+}
+
+// httpd's command_rec holds every setter as `cmd_func`, a C-style "any arguments" pointer; going
+// through void(*)() is the cast compilers accept as deliberate.
+template <typename Setter>
+cmd_func as_cmd_func(Setter setter) {
+    return reinterpret_cast<cmd_func>(reinterpret_cast<void (*)()>(setter));
+}
+
+// The probe URL directives share one setter; cmd->info says which URL it sets.
+void *probe_url(ProbeUrl which) {
+    return reinterpret_cast<void *>(static_cast<std::uintptr_t>(which));
+}
+
+}  // namespace
+
+#define SNIF_TAKE1(name, fn, where, help) AP_INIT_TAKE1(name, as_cmd_func(fn), nullptr, where, help)
+
+// The help text is usage text: httpd appends it to its own argument-count errors.
+const command_rec directives[] = {
+    SNIF_TAKE1("SNIFallbackFingerprint", set_fingerprint, RSRC_CONF,
+               "SNIFallbackFingerprint nosni|all|off - which TLS ClientHellos get JA3/JA4 "
+               "fingerprints (default nosni: only those without SNI)"),
+    SNIF_TAKE1("SNIFallbackCertificate", set_fallback_certificate, RSRC_CONF,
+               "SNIFallbackCertificate ServerName[:port] - the SSL vhost whose certificates "
+               "handshakes without SNI get on this address (server config or the address's "
+               "first vhost)"),
+    AP_INIT_TAKE_ARGV("SNIFallbackAction", as_cmd_func(set_action), nullptr,
+                      RSRC_CONF | ACCESS_CONF,
+                      "SNIFallbackAction none | notice [file] | redirect url-expr [301|302|303|307|"
+                      "308] | vhost ServerName - what requests on connections without SNI get"),
+    SNIF_TAKE1("SNIFallbackNoticeStatus", set_notice_status, RSRC_CONF | ACCESS_CONF,
+               "SNIFallbackNoticeStatus code - HTTP status of the notice page, 400-599 "
+               "(default 403)"),
+    SNIF_TAKE1("SNIFallbackExempt", set_exempt, RSRC_CONF | ACCESS_CONF,
+               "SNIFallbackExempt expression - requests matching this Apache expression are "
+               "exempt from SNIFallbackAction (repeatable; any match exempts)"),
+    SNIF_TAKE1("SNIFallbackInventorySize", set_inventory_size, RSRC_CONF,
+               "SNIFallbackInventorySize N - how many of the most frequent clients without SNI "
+               "the shared inventory keeps (default 64)"),
+    AP_INIT_TAKE1("SNIFallbackProbePixel", as_cmd_func(set_probe_url), probe_url(ProbeUrl::pixel),
+                  RSRC_CONF,
+                  "SNIFallbackProbePixel URL - the SNI-only HTTPS URL of the probe's image "
+                  "(a snifallback-probe location's pixel.gif on a host that requires SNI)"),
+    AP_INIT_TAKE1("SNIFallbackProbeSuccess", as_cmd_func(set_probe_url),
+                  probe_url(ProbeUrl::success), RSRC_CONF,
+                  "SNIFallbackProbeSuccess URL - where the probe sends browsers that can use SNI"),
+    AP_INIT_TAKE1("SNIFallbackProbeFailure", as_cmd_func(set_probe_url),
+                  probe_url(ProbeUrl::failure), RSRC_CONF,
+                  "SNIFallbackProbeFailure URL - where the probe sends browsers that cannot "
+                  "(a notice page that works without SNI)"),
+    SNIF_TAKE1("SNIFallbackLog", set_log, RSRC_CONF,
+               "SNIFallbackLog path|\"|command\"|syslog[:facility] - where records of clients "
+               "without SNI go (path relative to ServerRoot; piped as in CustomLog)"),
+    SNIF_TAKE1("SNIFallbackLogFormat", set_log_format, RSRC_CONF,
+               "SNIFallbackLogFormat json|logfmt - one JSON object (default) or one logfmt line "
+               "per record"),
+    {nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr},
+};
+
+}  // namespace snifallback::glue

@@ -1,0 +1,266 @@
+#include "httpd/fallback_certificate.h"
+
+#include <algorithm>
+#include <cstring>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "httpd/connection_state.h"
+#include "httpd/hook_guard.h"
+#include "httpd/server_config.h"
+#include "httpd/vhost_lookup.h"
+
+#include "http_config.h"
+#include "apr_lib.h"
+#include "apr_strings.h"
+
+#include <openssl/x509v3.h>
+
+namespace snifallback::glue {
+
+struct FallbackCertificate {
+    struct Entry {
+        X509 *certificate = nullptr;     // owned by the vhost's SSL_CTX (same lifetime as pconf)
+        EVP_PKEY *key = nullptr;
+        STACK_OF(X509) *chain = nullptr;
+    };
+    const server_rec *vhost = nullptr;   // whose certificates these are
+    std::vector<Entry> entries;
+    unsigned char session_context[SSL_MAX_SID_CTX_LENGTH] = {};
+    unsigned int session_context_length = 0;
+};
+
+namespace {
+
+apr_status_t destroy_fallback(void *data) {
+    static_cast<FallbackCertificate *>(data)->~FallbackCertificate();
+    return APR_SUCCESS;
+}
+
+const char *vhost_label(apr_pool_t *p, const server_rec *s) {
+    return apr_psprintf(p, "%s (%s)", s->server_hostname ? s->server_hostname : "?",
+                        address_text(p, s));
+}
+
+// Every certificate mod_ssl configured for `ctx` (RSA, ECDSA ...) with its chain.
+std::vector<FallbackCertificate::Entry> certificates_of(SSL_CTX *ctx) {
+    std::vector<FallbackCertificate::Entry> entries;
+    STACK_OF(X509) *extra_chain = nullptr;
+    SSL_CTX_get_extra_chain_certs(ctx, &extra_chain);  // SSLCertificateChainFile
+    for (long more = SSL_CTX_set_current_cert(ctx, SSL_CERT_SET_FIRST); more == 1;
+         more = SSL_CTX_set_current_cert(ctx, SSL_CERT_SET_NEXT)) {
+        FallbackCertificate::Entry entry;
+        entry.certificate = SSL_CTX_get0_certificate(ctx);
+        entry.key = SSL_CTX_get0_privatekey(ctx);
+        SSL_CTX_get0_chain_certs(ctx, &entry.chain);
+        if (entry.chain == nullptr || sk_X509_num(entry.chain) == 0) entry.chain = extra_chain;
+        if (entry.certificate != nullptr && entry.key != nullptr) entries.push_back(entry);
+    }
+    SSL_CTX_set_current_cert(ctx, SSL_CERT_SET_FIRST);
+    return entries;
+}
+
+bool covers(const FallbackCertificate &fallback, const char *name) {
+    for (const auto &entry : fallback.entries) {
+        if (X509_check_host(entry.certificate, name, std::strlen(name), 0, nullptr) == 1) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void append_uncovered(const FallbackCertificate &fallback, const char *name,
+                      std::string &uncovered) {
+    if (name == nullptr || covers(fallback, name)) return;
+    if (!uncovered.empty()) uncovered += ", ";
+    uncovered += name;
+}
+
+// One line per address: the names of its vhosts a no-SNI client would see a certificate warning for.
+void report_coverage(apr_pool_t *p, server_rec *main_server, server_rec *default_vhost,
+                     const FallbackCertificate &fallback) {
+    std::string uncovered;
+    for (server_rec *s = main_server->next; s; s = s->next) {
+        if (!share_address(s, default_vhost)) continue;
+        append_uncovered(fallback, s->server_hostname, uncovered);
+        if (s->names) {
+            const auto *names = reinterpret_cast<char *const *>(s->names->elts);
+            for (int i = 0; i < s->names->nelts; ++i) append_uncovered(fallback, names[i], uncovered);
+        }
+    }
+    const char *address = address_text(p, default_vhost);
+    if (uncovered.empty()) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, default_vhost,
+                     "SNIF0021: handshakes without SNI on %s get the certificate of %s; it covers "
+                     "every ServerName and ServerAlias on that address",
+                     address, fallback.vhost->server_hostname);
+    } else {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, default_vhost,
+                     "SNIF0022: handshakes without SNI on %s get the certificate of %s, which does "
+                     "not cover: %s (clients without SNI asking for these names will see a "
+                     "certificate warning)",
+                     address, fallback.vhost->server_hostname, uncovered.c_str());
+    }
+}
+
+// Letters, digits, '-', '.', '_' and '*': what a ServerName or ServerAlias can hold.
+bool looks_like_host_name(const char *name) noexcept {
+    if (*name == '\0') return false;
+    for (const char *c = name; *c; ++c) {
+        if (!apr_isalnum(*c) && *c != '-' && *c != '.' && *c != '_' && *c != '*') return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+const char *set_fallback_certificate(cmd_parms *cmd, void *, const char *arg) {
+    if (const char *error = check_scope(cmd, Scope::server_or_vhost)) return error;
+    FallbackCertificateSetting &setting = server_config(cmd->server).vhost.fallback_certificate;
+    char *host = nullptr;
+    char *scope_id = nullptr;
+    apr_port_t port = 0;
+    if (apr_parse_addr_port(&host, &scope_id, &port, arg, cmd->pool) != APR_SUCCESS ||
+        host == nullptr || scope_id != nullptr || !looks_like_host_name(host)) {
+        return apr_psprintf(cmd->pool,
+                            "%s: '%s' is not a ServerName[:port]; name the SSL virtual host whose "
+                            "certificate clients without SNI should get, e.g. legacy.example.org "
+                            "or legacy.example.org:443",
+                            cmd->cmd->name, arg);
+    }
+    setting.name = host;
+    setting.port = port;
+    setting.set_in = cmd->server;
+    return nullptr;
+}
+
+// check_config: what can be checked without certificates, so `apachectl -t` already fails.
+int check_fallback_certificates(apr_pool_t *p, server_rec *main_server) {
+    int result = OK;
+    for (server_rec *s = main_server; s; s = s->next) {
+        const FallbackCertificateSetting &setting = server_config(s).vhost.fallback_certificate;
+        if (setting.name == nullptr) continue;
+        if (setting.set_in != s) continue;  // inherited: checked where it was set
+        const char *where = s == main_server ? "server config" : vhost_label(p, s);
+        if (find_vhost(main_server, setting.name, setting.port) == nullptr) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, nullptr,
+                         "SNIF0023: SNIFallbackCertificate %s%s%s (in %s): no <VirtualHost> has "
+                         "that ServerName or ServerAlias%s; name an SSL virtual host defined in "
+                         "this configuration",
+                         setting.name, setting.port ? ":" : "",
+                         setting.port ? apr_itoa(p, setting.port) : "", where,
+                         setting.port ? " on that port" : "");
+            result = HTTP_INTERNAL_SERVER_ERROR;
+            continue;
+        }
+        if (s != main_server) {
+            server_rec *default_vhost = default_vhost_of(main_server, s);
+            if (default_vhost != s) {
+                ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, nullptr,
+                             "SNIF0024: SNIFallbackCertificate in %s has no effect there: the "
+                             "certificate of a handshake without SNI is chosen by the default "
+                             "(first) vhost of the address, which is %s; move the directive into "
+                             "that <VirtualHost> or to the server config",
+                             vhost_label(p, s), vhost_label(p, default_vhost));
+                result = HTTP_INTERNAL_SERVER_ERROR;
+            }
+        }
+    }
+    return result;
+}
+
+// post_config, after mod_ssl: the certificates now exist in the vhosts' SSL_CTXs.
+int resolve_fallback_certificates(apr_pool_t *p, server_rec *main_server) {
+    for (server_rec *s = main_server->next; s; s = s->next) {
+        ServerConfig &config = server_config(s);
+        const FallbackCertificateSetting &setting = config.vhost.fallback_certificate;
+        config.startup.fallback = nullptr;
+        if (config.startup.ssl_ctx == nullptr) continue;
+        if (default_vhost_of(main_server, s) != s) continue;  // only the default vhost chooses
+        if (setting.name == nullptr) {
+            if (startup_summary_wanted()) {
+                ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
+                             "SNIF0020: handshakes without SNI on %s get the certificate of %s, "
+                             "the first vhost of the address (no SNIFallbackCertificate)",
+                             address_text(p, s), s->server_hostname);
+            }
+            continue;
+        }
+        server_rec *target = find_vhost(main_server, setting.name, setting.port);
+        SSL_CTX *target_ctx = target ? server_config(target).startup.ssl_ctx : nullptr;
+        if (target_ctx == nullptr) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, nullptr,
+                         "SNIF0025: SNIFallbackCertificate %s: that virtual host is not "
+                         "SSL-enabled (no SSLEngine on and certificate); name a vhost that "
+                         "serves HTTPS",
+                         setting.name);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        void *memory = apr_pcalloc(p, sizeof(FallbackCertificate));
+        auto *fallback = new (memory) FallbackCertificate();
+        apr_pool_cleanup_register(p, fallback, destroy_fallback, apr_pool_cleanup_null);
+        fallback->vhost = target;
+        fallback->entries = certificates_of(target_ctx);
+        if (fallback->entries.empty()) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, nullptr,
+                         "SNIF0026: SNIFallbackCertificate %s: that virtual host has no "
+                         "certificate with a private key",
+                         setting.name);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        // A context of its own for no-SNI sessions: "snif:" + the fallback vhost's name.
+        std::string context = std::string("snif:") + target->server_hostname;
+        fallback->session_context_length = static_cast<unsigned int>(
+            std::min<std::size_t>(context.size(), sizeof(fallback->session_context)));
+        std::memcpy(fallback->session_context, context.data(), fallback->session_context_length);
+        config.startup.fallback = fallback;
+        if (startup_summary_wanted()) report_coverage(p, main_server, s, *fallback);
+    }
+    return OK;
+}
+
+namespace {
+
+// Installs the fallback certificates on a handshake without SNI: 1 to go on, 0 to fail it.
+int use_fallback_certificate(ConnectionState &state, SSL *ssl) {
+    if (state.fallback == nullptr || !state.observing) return 1;
+    if (SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name) != nullptr) return 1;  // SNI: untouched
+    // Clear first: otherwise the default vhost's certificate of another key type stays and may win.
+    SSL_certs_clear(ssl);
+    for (const auto &entry : state.fallback->entries) {
+        if (SSL_use_cert_and_key(ssl, entry.certificate, entry.key, entry.chain, 1) != 1) {
+            return 0;  // fail the handshake rather than serve a half-built certificate set
+        }
+    }
+    state.cert_vhost = state.fallback->vhost->server_hostname;
+    return 1;
+}
+
+// OpenSSL certificate callback: runs once the ClientHello is processed, before the server picks
+// its certificate; not on resumption.
+extern "C" int on_certificate(SSL *ssl, void *arg) noexcept {
+    auto *state = static_cast<ConnectionState *>(arg);
+    if (state == nullptr) return 1;
+    return guard_tls_callback([&] { return use_fallback_certificate(*state, ssl); },
+                              [&]() noexcept {
+                                  state->observing = false;
+                                  return 1;  // the certificates mod_ssl set up stay
+                              });
+}
+
+}  // namespace
+
+void attach_fallback_certificate(ConnectionState &state, SSL *ssl) {
+    state.fallback = server_config(state.connection->base_server).startup.fallback;
+    if (state.fallback == nullptr) return;
+    SSL_set_cert_cb(ssl, on_certificate, &state);
+}
+
+void isolate_no_sni_sessions(ConnectionState &state, SSL *ssl) {
+    if (state.fallback == nullptr) return;
+    SSL_set_session_id_context(ssl, state.fallback->session_context,
+                               state.fallback->session_context_length);
+}
+
+}  // namespace snifallback::glue

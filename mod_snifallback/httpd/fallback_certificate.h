@@ -1,0 +1,29 @@
+// SNIFallbackCertificate: which certificate a handshake without SNI gets.
+//
+// A per-connection certificate callback, set in pre_handshake, clears the default vhost's
+// certificates for a ClientHello without SNI and installs the chosen vhost's (every key type, with
+// chains). The SSL_CTX is never switched, so the default vhost's protocol range and
+// client-certificate settings stay in force. No-SNI connections get a session id context of their
+// own, so their sessions never resume into SNI sessions or back.
+#pragma once
+
+#include "httpd/module.h"
+
+#include <openssl/ssl.h>
+
+namespace snifallback::glue {
+
+struct ConnectionState;
+
+// The directive.
+const char *set_fallback_certificate(cmd_parms *cmd, void *, const char *arg);
+// check_config: names that exist, and the directive where it has an effect (`apachectl -t`).
+int check_fallback_certificates(apr_pool_t *p, server_rec *main_server);
+// post_config, after mod_ssl: collects the named vhosts' certificates for each address.
+int resolve_fallback_certificates(apr_pool_t *p, server_rec *main_server);
+// pre_handshake: the connection's certificate callback, when its address has a fallback.
+void attach_fallback_certificate(ConnectionState &state, SSL *ssl);
+// At a ClientHello without SNI, before OpenSSL looks up a session.
+void isolate_no_sni_sessions(ConnectionState &state, SSL *ssl);
+
+}  // namespace snifallback::glue

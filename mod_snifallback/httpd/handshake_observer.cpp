@@ -1,0 +1,145 @@
+#include "httpd/handshake_observer.h"
+
+#include <utility>
+
+#include "core/fingerprint.h"
+#include "core/tls_alert.h"
+#include "core/tls_constants.h"
+#include "httpd/connection_state.h"
+#include "httpd/fallback_certificate.h"
+#include "httpd/hook_guard.h"
+#include "httpd/nosni_log.h"
+#include "httpd/server_config.h"
+#include "httpd/shared_stats.h"
+
+namespace snifallback::glue {
+namespace {
+
+bool wants_fingerprint(const ConnectionState &state) noexcept {
+    switch (state.fingerprint) {
+        case FingerprintMode::all: return true;
+        case FingerprintMode::nosni: return state.lacks_sni();
+        default: return false;
+    }
+}
+
+void observe_client_hello(ConnectionState &state, SSL *ssl, const unsigned char *buf,
+                          std::size_t len) {
+    // Clients that send SNI cost one scan for the server_name extension, unless every hello is
+    // to be fingerprinted.
+    if (state.fingerprint != FingerprintMode::all && scan_for_sni(buf, len) == SniScan::present) {
+        state.sni = ConnectionState::Sni::present;
+        return;
+    }
+    ClientHello hello;
+    state.parse_error = parse_client_hello_message(buf, len, hello);
+    if (state.parse_error != ParseError::ok) {
+        // OpenSSL decides whether the hello is acceptable; we only lose our view of it.
+        ap_log_cerror(APLOG_MARK, APLOG_DEBUG, 0, state.connection,
+                      "SNIF0002: ClientHello not understood (%s); SNI will be asked of OpenSSL "
+                      "once the handshake completes",
+                      to_string(state.parse_error));
+        return;
+    }
+    state.sni = hello.sni_present ? ConnectionState::Sni::present : ConnectionState::Sni::absent;
+    state.offered_max_version = hello.highest_version;
+    if (wants_fingerprint(state)) {
+        state.ja3 = ja3_string(hello);
+        state.ja3_hash = ja3_hash(state.ja3);
+        state.ja4 = ja4(hello);
+    }
+    if (state.lacks_sni()) {
+        count(Counter::no_sni, state.connection->base_server);
+        state.offered_alpn = std::move(hello.alpn);  // last use of `hello`
+        // Before OpenSSL looks the session up: no-SNI sessions live in a context of their own.
+        isolate_no_sni_sessions(state, ssl);
+    }
+}
+
+// Both Finished messages passed: the handshake is complete. Negotiated facts are read from the SSL
+// here, inside a callback, where it is certainly alive.
+void note_established(ConnectionState &state, SSL *ssl) {
+    if (state.sni == ConnectionState::Sni::unknown) {  // our parser refused the hello: ask OpenSSL
+        const bool sent = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name) != nullptr;
+        state.sni = sent ? ConnectionState::Sni::present : ConnectionState::Sni::absent;
+        if (!sent) count(Counter::no_sni, state.connection->base_server);
+    }
+    state.outcome = "established";
+    state.tls_version = SSL_get_version(ssl);
+    state.tls_version_number = SSL_version(ssl);
+    if (const SSL_CIPHER *cipher = SSL_get_current_cipher(ssl)) {
+        state.cipher = SSL_CIPHER_get_name(cipher);
+    }
+    log_handshake(state);
+}
+
+void observe_message(ConnectionState &state, int write_p, int content_type,
+                     const unsigned char *bytes, std::size_t len, SSL *ssl) {
+    if (content_type == tls::content_handshake && len > 0) {
+        if (bytes[0] == tls::handshake_client_hello && write_p == 0 && !state.hello_seen) {
+            state.hello_seen = true;  // a second hello after HelloRetryRequest changes nothing
+            // Counted at the ClientHello: a TCP connection that never sends one is no TLS client.
+            count(Counter::tls, state.connection->base_server);
+            observe_client_hello(state, ssl, bytes, len);
+        } else if (bytes[0] == tls::handshake_finished) {
+            (write_p ? state.server_finished : state.client_finished) = true;
+            if (state.client_finished && state.server_finished && !state.handshake_logged) {
+                note_established(state, ssl);
+            }
+        }
+    } else if (content_type == tls::content_alert && len >= 2 && !state.handshake_logged &&
+               state.lacks_sni()) {
+        state.outcome = "alert:" + tls_alert_name(bytes[1]);
+        log_handshake(state);
+    }
+}
+
+// Whether the connection needs the message callback any more. SNI clients need nothing after their
+// hello; no-SNI ones (and hellos the parser refused) nothing after their handshake record.
+bool observation_done(const ConnectionState &state, SSL *ssl) {
+    if (!state.observing) return true;
+    return (state.hello_seen && state.sni == ConnectionState::Sni::present) ||
+           (state.handshake_logged && SSL_is_init_finished(ssl));
+}
+
+// OpenSSL message callback: sees every handshake message and alert of the connection, in both
+// directions, before OpenSSL acts on what it reads.
+extern "C" void on_tls_message(int write_p, int, int content_type, const void *buf, size_t len,
+                               SSL *ssl, void *arg) noexcept {
+    auto *state = static_cast<ConnectionState *>(arg);
+    if (state == nullptr) return;
+    guard_tls_callback(
+        [&] {
+            if (state->observing) {
+                observe_message(*state, write_p, content_type,
+                                static_cast<const unsigned char *>(buf), len, ssl);
+            }
+        },
+        [&]() noexcept { state->observing = false; });
+    // Never clear the callback from a write: OpenSSL 3.0 reads the pointer once and calls it twice
+    // for a TLS 1.3 record (clearing there crashed every HTTP/2 connection).
+    if (write_p == 0 && observation_done(*state, ssl)) {
+        SSL_set_msg_callback(ssl, nullptr);
+        SSL_set_msg_callback_arg(ssl, nullptr);
+    }
+}
+
+}  // namespace
+
+int remember_ssl_context(server_rec *s, apr_pool_t *, int is_proxy, SSL_CTX *ctx) {
+    if (is_proxy) return DECLINED;
+    server_config(s).startup.ssl_ctx = ctx;
+    return OK;
+}
+
+int observe_handshake(conn_rec *c, SSL *ssl, int is_proxy) {
+    if (is_proxy || ssl == nullptr) return DECLINED;
+    const FingerprintMode mode = server_config(c->base_server).module.effective_fingerprint();
+    ConnectionState &state = attach_connection_state(c, mode);
+    SSL_set_msg_callback(ssl, on_tls_message);
+    SSL_set_msg_callback_arg(ssl, &state);
+    attach_fallback_certificate(state, ssl);
+    return OK;
+}
+
+}  // namespace snifallback::glue

@@ -1,0 +1,142 @@
+#include "httpd/request_action.h"
+
+#include <string>
+
+#include "http_core.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "apr_strings.h"
+
+#include "core/action.h"
+#include "httpd/connection_state.h"
+#include "httpd/request_state.h"
+#include "httpd/server_config.h"
+
+namespace snifallback::glue {
+namespace {
+
+bool exempt_by_expression(request_rec *r, const apr_array_header_t *exemptions) {
+    if (exemptions == nullptr) return false;
+    const auto *exprs = reinterpret_cast<ap_expr_info_t *const *>(exemptions->elts);
+    for (int i = 0; i < exemptions->nelts; ++i) {
+        const char *error = nullptr;
+        const int result = ap_expr_exec(r, exprs[i], &error);
+        if (error != nullptr) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                          "SNIF0030: SNIFallbackExempt expression failed: %s (treated as no match)",
+                          error);
+            continue;
+        }
+        if (result > 0) return true;
+    }
+    return false;
+}
+
+int answer_notice(request_rec *r, const VhostSettings &settings) {
+    const int status = settings.effective_notice_status();
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    // The page declares its own charset; do not let the error path add iso-8859-1.
+    apr_table_setn(r->subprocess_env, "suppress-error-charset", "1");
+    const char *body = settings.action.notice_body;
+    if (body == nullptr) {
+        const std::string_view page = builtin_notice_page();
+        body = apr_pstrmemdup(r->pool, page.data(), page.size());
+    }
+    // ap_custom_response takes text that looks like a URL or a local path as a redirect target;
+    // a leading newline (insignificant in HTML) keeps such a page literal text.
+    if (body[0] == '/' || ap_is_url(body)) body = apr_pstrcat(r->pool, "\n", body, nullptr);
+    ap_custom_response(r, status, body);
+    return status;
+}
+
+int answer_redirect(request_rec *r, const ActionSetting &action, RequestState &decided) {
+    const char *error = nullptr;
+    const char *evaluated = ap_expr_str_exec(r, action.redirect_url, &error);
+    if (error != nullptr || evaluated == nullptr) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "SNIF0031: SNIFallbackAction redirect: the URL expression failed: %s; "
+                      "redirecting to %s/",
+                      error ? error : "no value", action.redirect_origin);
+        evaluated = "";
+    }
+    const std::string target = safe_redirect_target(action.redirect_origin, evaluated);
+    const char *location = apr_pstrmemdup(r->pool, target.data(), target.size());
+    apr_table_setn(r->err_headers_out, "Location", location);
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    decided.target = location;
+    return action.redirect_status;
+}
+
+// Prepares a `vhost` action; the move happens in finish_route, once mod_ssl's check has run.
+int begin_route(request_rec *r, const ConnectionState &state, const StartupState &startup,
+                RequestState &decided) {
+    if (startup.route_target == nullptr) return DECLINED;
+    decided.route_to = startup.route_target;
+    decided.target = startup.route_target->server_hostname;
+    // mod_ssl compares the request's vhost with the handshake's; keep them equal until it has.
+    r->server = state.connection->base_server;
+    return DECLINED;
+}
+
+// The environment for the administrator: outputs only, never read back by the module.
+void set_environment(request_rec *r, const ConnectionState &state) {
+    // The state outlives the request (connection pool), so its strings can be set without copy.
+    if (state.lacks_sni()) apr_table_setn(r->subprocess_env, "SNI_MISSING", "1");
+    if (!state.ja4.empty()) {
+        apr_table_setn(r->subprocess_env, "SNIFALLBACK_JA3", state.ja3_hash.c_str());
+        apr_table_setn(r->subprocess_env, "SNIFALLBACK_JA4", state.ja4.c_str());
+    }
+}
+
+}  // namespace
+
+int decide_request(request_rec *r) {
+    const ConnectionState *state = connection_state(r->connection);
+    if (state == nullptr) return DECLINED;
+    set_environment(r, *state);
+    if (!state->lacks_sni()) return DECLINED;
+    const ServerConfig &config = server_config(r->server);
+    const ActionSetting &action = config.vhost.action;
+    const char *host = apr_table_get(r->headers_in, "Host");
+    if (host == nullptr) host = r->hostname ? r->hostname : "";
+    const bool exempted =
+        action.kind != Action::none && exempt_by_expression(r, config.vhost.exemptions);
+    RequestState &decided = request_state(r);
+    decided.decision = decide(action.kind, host, exempted);
+    apr_table_setn(r->subprocess_env, "SNIFALLBACK_ACTION", decision_name(decided.decision.kind));
+    switch (decided.decision.kind) {
+        case Decision::Kind::notice:
+            return answer_notice(r, config.vhost);
+        case Decision::Kind::redirect:
+            return answer_redirect(r, action, decided);
+        case Decision::Kind::vhost:
+            return begin_route(r, *state, config.startup, decided);
+        default:
+            return DECLINED;
+    }
+}
+
+int finish_route(request_rec *r) {
+    const RequestState *decided = find_request_state(r);
+    if (decided == nullptr || decided->route_to == nullptr) return DECLINED;
+    server_rec *target = decided->route_to;
+    // The connection's protocol must be one the target accepts (its SSLProtocol).
+    SSL_CTX *target_ctx = server_config(target).startup.ssl_ctx;
+    const ConnectionState *state = connection_state(r->connection);
+    if (target_ctx != nullptr && state != nullptr) {
+        const long minimum = SSL_CTX_get_min_proto_version(target_ctx);
+        if (minimum != 0 && state->tls_version_number < minimum) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                          "SNIF0034: not routing to %s: the connection's %s is below that vhost's "
+                          "SSLProtocol",
+                          target->server_hostname, state->tls_version.c_str());
+            return HTTP_MISDIRECTED_REQUEST;
+        }
+    }
+    r->server = target;
+    r->hostname = target->server_hostname;
+    r->per_dir_config = target->lookup_defaults;
+    return DECLINED;
+}
+
+}  // namespace snifallback::glue

@@ -1,0 +1,71 @@
+#include "httpd/vhost_lookup.h"
+
+#include "apr_lib.h"
+#include "apr_strings.h"
+#include "apr_network_io.h"
+
+namespace snifallback::glue {
+namespace {
+
+bool listens_on_port(const server_rec *s, apr_port_t port) noexcept {
+    if (port == 0) return true;
+    for (const server_addr_rec *a = s->addrs; a; a = a->next) {
+        if (a->host_port == port || (a->host_port == 0 && s->port == port)) return true;
+    }
+    return false;
+}
+
+bool name_in(const apr_array_header_t *names, const char *name, bool wildcard) noexcept {
+    if (names == nullptr) return false;
+    const auto *entries = reinterpret_cast<char *const *>(names->elts);
+    for (int i = 0; i < names->nelts; ++i) {
+        if (wildcard ? ap_strcasecmp_match(name, entries[i]) == 0 : !strcasecmp(name, entries[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
+// httpd links the vhosts after the main server in reverse configuration order: the first
+// <VirtualHost> of the file is the last of the list. "First in configuration order" is therefore
+// the last match of a walk down the list.
+server_rec *find_vhost(server_rec *main_server, const char *name, apr_port_t port) noexcept {
+    server_rec *found = nullptr;
+    for (server_rec *s = main_server->next; s; s = s->next) {  // vhosts only: main is not a vhost
+        if (!listens_on_port(s, port)) continue;
+        if ((s->server_hostname && !strcasecmp(s->server_hostname, name)) ||
+            name_in(s->names, name, false) || name_in(s->wild_names, name, true)) {
+            found = s;
+        }
+    }
+    return found;
+}
+
+bool share_address(const server_rec *a, const server_rec *b) noexcept {
+    for (const server_addr_rec *x = a->addrs; x; x = x->next) {
+        for (const server_addr_rec *y = b->addrs; y; y = y->next) {
+            if (x->host_port == y->host_port && apr_sockaddr_equal(x->host_addr, y->host_addr)) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+server_rec *default_vhost_of(server_rec *main_server, server_rec *s) noexcept {
+    server_rec *first = s;
+    for (server_rec *v = main_server->next; v; v = v->next) {
+        if (share_address(v, s)) first = v;  // reverse order: the last match came first
+    }
+    return first;
+}
+
+const char *address_text(apr_pool_t *p, const server_rec *s) {
+    if (s->addrs == nullptr) return "(no address)";
+    return apr_psprintf(p, "%s:%u", s->addrs->virthost ? s->addrs->virthost : "*",
+                        static_cast<unsigned>(s->addrs->host_port));
+}
+
+}  // namespace snifallback::glue
