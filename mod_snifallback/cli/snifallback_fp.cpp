@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/client_hello.h"
+#include "core/escape.h"
 #include "core/fingerprint.h"
 #include "core/hex.h"
 
@@ -20,57 +21,13 @@ namespace {
 using snifallback::ClientHello;
 using snifallback::ParseError;
 
-// Length of the well-formed UTF-8 sequence at s[i] (no overlongs, surrogates or > U+10FFFF),
-// or 0 when the bytes there are not one.
-std::size_t utf8_sequence(std::string_view s, std::size_t i) {
-    const auto b0 = static_cast<unsigned char>(s[i]);
-    std::size_t n = 0;
-    unsigned char lo = 0x80;
-    unsigned char hi = 0xbf;
-    if (b0 >= 0xc2 && b0 <= 0xdf) {
-        n = 2;
-    } else if (b0 >= 0xe0 && b0 <= 0xef) {
-        n = 3;
-        if (b0 == 0xe0) lo = 0xa0;
-        if (b0 == 0xed) hi = 0x9f;
-    } else if (b0 >= 0xf0 && b0 <= 0xf4) {
-        n = 4;
-        if (b0 == 0xf0) lo = 0x90;
-        if (b0 == 0xf4) hi = 0x8f;
-    } else {
-        return 0;
-    }
-    if (s.size() - i < n) return 0;
-    for (std::size_t k = 1; k < n; ++k) {
-        const auto b = static_cast<unsigned char>(s[i + k]);
-        if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xbf)) return 0;
-    }
-    return n;
-}
-
-// A JSON string literal of untrusted bytes: quotes, backslashes, control characters, DEL and
-// bytes that are not valid UTF-8 become escapes (an invalid byte 0xNN is written as \u00NN).
+// A JSON string literal of untrusted bytes, escaped exactly as the no-SNI log escapes them
+// (core/escape.h): an invalid UTF-8 byte becomes U+FFFD, never a different character.
 void append_json_string(std::string &out, std::string_view s) {
     out.push_back('"');
-    for (std::size_t i = 0; i < s.size();) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        if (c == '"' || c == '\\') {
-            out.push_back('\\');
-            out.push_back(static_cast<char>(c));
-            ++i;
-        } else if (c >= 0x20 && c < 0x7f) {
-            out.push_back(static_cast<char>(c));
-            ++i;
-        } else if (const std::size_t n = c >= 0x80 ? utf8_sequence(s, i) : 0; n != 0) {
-            out.append(s.substr(i, n));
-            i += n;
-        } else {
-            char escape[8];
-            std::snprintf(escape, sizeof escape, "\\u%04x", unsigned{c});
-            out.append(escape);
-            ++i;
-        }
-    }
+    // Every unit of input escapes to at most 6 characters: the budget never cuts.
+    snifallback::append_escaped(out, s, snifallback::EscapeStyle::json,
+                                6 * s.size() + snifallback::truncation_marker.size());
     out.push_back('"');
 }
 
