@@ -46,6 +46,11 @@ class Reader {
         return true;
     }
     // Splits off the next `count` bytes as a reader of their own.
+    // The unread bytes, as text (for names: raw, untrusted).
+    std::string_view view() const noexcept {
+        return {reinterpret_cast<const char *>(data_ + pos_), size_ - pos_};
+    }
+
     bool sub(std::size_t count, Reader &out) noexcept {
         if (remaining() < count) return false;
         out = Reader(data_ + pos_, count);
@@ -280,7 +285,7 @@ std::string tls_version_name(std::uint16_t version) {
     }
 }
 
-SniScan scan_for_sni(const std::uint8_t *data, std::size_t size) noexcept {
+SniScan scan_for_sni(const std::uint8_t *data, std::size_t size, std::string_view *host_name) noexcept {
     if (data == nullptr) return SniScan::unknown;
     Reader message(data, size);
     std::uint8_t type = 0;
@@ -318,10 +323,14 @@ SniScan scan_for_sni(const std::uint8_t *data, std::size_t size) noexcept {
         while (!ext.empty()) {
             std::uint8_t name_type = 0;
             std::uint16_t name_length = 0;
-            if (!ext.u8(name_type) || !ext.u16(name_length) || !ext.skip(name_length)) {
+            Reader name(nullptr, 0);
+            if (!ext.u8(name_type) || !ext.u16(name_length) || !ext.sub(name_length, name)) {
                 return SniScan::unknown;
             }
-            if (name_type == sni_type_host_name) return SniScan::present;
+            if (name_type == sni_type_host_name) {
+                if (host_name != nullptr) *host_name = name.view();
+                return SniScan::present;
+            }
         }
         return SniScan::absent;  // server_name without a host_name entry
     }

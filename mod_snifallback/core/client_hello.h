@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/tls_constants.h"
@@ -68,9 +69,11 @@ ParseError parse_client_hello_records(const std::uint8_t *data, std::size_t size
 
 // The one question asked of every ClientHello, answered without building a ClientHello: does a
 // bare handshake message carry a server_name extension with a host_name entry? `unknown` when the
-// bytes are too broken to say (the full parser then gives the reason).
+// bytes are too broken to say (the full parser then gives the reason). When present and
+// `host_name` is given, it is set to the first host_name entry's bytes, a view into `data`.
 enum class SniScan { present, absent, unknown };
-SniScan scan_for_sni(const std::uint8_t *data, std::size_t size) noexcept;
+SniScan scan_for_sni(const std::uint8_t *data, std::size_t size,
+                     std::string_view *host_name = nullptr) noexcept;
 
 // Either form: records when the input starts with 0x16, a bare message when it starts with 0x01;
 // other record types (20-24) and SSLv2-style input give not_handshake, other first bytes

@@ -1,6 +1,10 @@
 // Every counter the module keeps, described once. The shared-memory layout, the status JSON, the
-// HTML page and mod_status's "?auto" lines are all generated from this table: adding a counter is
-// one line here (plus the code that increments it, and its test).
+// HTML page, mod_status's "?auto" lines and the Prometheus exposition are all generated from the
+// tables here: adding a counter is one line (plus the code that increments it, and its test).
+//
+// Connection counters are plain counts. Requests are counted in cells, one per combination of the
+// connection's class, the action decided and whether it was enforced, so that any breakdown (per
+// class, per action, reported only) is a sum over cells and never disagrees with another.
 #pragma once
 
 #include <array>
@@ -8,65 +12,131 @@
 #include <cstdint>
 #include <string_view>
 
+#include "core/action.h"
+#include "core/client_class.h"
+
 namespace snifallback {
 
-// X(id, group, key, label, auto_key):
-//   id        the C++ name (Counter::id)
-//   group     the JSON object it is listed in: connections or requests
-//   key       its key in that object ("connections":{"tls":...})
-//   label     the row heading on the HTML page
-//   auto_key  its mod_status "?auto" line
-#define SNIFALLBACK_COUNTERS(X)                                                                  \
-    X(tls, connections, "tls", "TLS connections", "SNIFallbackConnectionsTLS")                  \
-    X(no_sni, connections, "no_sni", "no-SNI handshakes", "SNIFallbackConnectionsNoSNI")        \
-    X(no_sni_established, connections, "no_sni_established", "no-SNI established",              \
-      "SNIFallbackConnectionsNoSNIEstablished")                                                  \
-    X(no_sni_failed, connections, "no_sni_failed", "no-SNI failed",                             \
-      "SNIFallbackConnectionsNoSNIFailed")                                                       \
-    X(requests_no_sni, requests, "no_sni", "no-SNI requests", "SNIFallbackRequestsNoSNI")       \
-    X(requests_none, requests, "none", "action none", "SNIFallbackRequestsNone")                \
-    X(requests_notice, requests, "notice", "action notice", "SNIFallbackRequestsNotice")        \
-    X(requests_redirect, requests, "redirect", "action redirect", "SNIFallbackRequestsRedirect") \
-    X(requests_vhost, requests, "vhost", "action vhost", "SNIFallbackRequestsVhost")            \
-    X(requests_exempt, requests, "exempt", "exempt", "SNIFallbackRequestsExempt")
-
-enum class CounterGroup { connections, requests };
+// X(id, key, label, auto_key): the C++ name, the key in the JSON "connections" object, the HTML
+// row heading and the mod_status "?auto" line.
+#define SNIFALLBACK_CONNECTION_COUNTERS(X)                                                         \
+    X(tls, "tls", "TLS connections", "SNIFallbackConnectionsTLS")                                 \
+    X(no_sni, "no_sni", "no-SNI handshakes", "SNIFallbackConnectionsNoSNI")                       \
+    X(no_sni_established, "no_sni_established", "no-SNI established",                             \
+      "SNIFallbackConnectionsNoSNIEstablished")                                                    \
+    X(no_sni_failed, "no_sni_failed", "no-SNI failed", "SNIFallbackConnectionsNoSNIFailed")       \
+    X(ip_literal, "ip_literal", "IP-literal SNI handshakes", "SNIFallbackConnectionsIPLiteral")   \
+    X(ip_literal_established, "ip_literal_established", "IP-literal established",                 \
+      "SNIFallbackConnectionsIPLiteralEstablished")                                                \
+    X(ip_literal_failed, "ip_literal_failed", "IP-literal failed",                                \
+      "SNIFallbackConnectionsIPLiteralFailed")                                                     \
+    X(unknown_name, "unknown_name", "unknown-name SNI handshakes",                                \
+      "SNIFallbackConnectionsUnknownName")                                                         \
+    X(unknown_name_established, "unknown_name_established", "unknown-name established",           \
+      "SNIFallbackConnectionsUnknownNameEstablished")                                              \
+    X(unknown_name_failed, "unknown_name_failed", "unknown-name failed",                          \
+      "SNIFallbackConnectionsUnknownNameFailed")
 
 enum class Counter : std::size_t {
-#define SNIFALLBACK_COUNTER_ID(id, group, key, label, auto_key) id,
-    SNIFALLBACK_COUNTERS(SNIFALLBACK_COUNTER_ID)
+#define SNIFALLBACK_COUNTER_ID(id, key, label, auto_key) id,
+    SNIFALLBACK_CONNECTION_COUNTERS(SNIFALLBACK_COUNTER_ID)
 #undef SNIFALLBACK_COUNTER_ID
 };
 
 struct CounterDescription {
     Counter id;
-    CounterGroup group;
     std::string_view key;
     std::string_view label;
     std::string_view auto_key;
 };
 
 inline constexpr CounterDescription counter_descriptions[] = {
-#define SNIFALLBACK_COUNTER_DESCRIPTION(id, group, key, label, auto_key) \
-    {Counter::id, CounterGroup::group, key, label, auto_key},
-    SNIFALLBACK_COUNTERS(SNIFALLBACK_COUNTER_DESCRIPTION)
+#define SNIFALLBACK_COUNTER_DESCRIPTION(id, key, label, auto_key) {Counter::id, key, label, auto_key},
+    SNIFALLBACK_CONNECTION_COUNTERS(SNIFALLBACK_COUNTER_DESCRIPTION)
 #undef SNIFALLBACK_COUNTER_DESCRIPTION
 };
 
 inline constexpr std::size_t counter_count = std::size(counter_descriptions);
 
-// One set of counter values: for the whole server, or for one vhost.
+// What a connection of a fallback class counts at its ClientHello and at the end of its handshake.
+enum class HandshakeStage { hello, established, failed };
+Counter class_counter(ClientClass c, HandshakeStage stage) noexcept;
+
+// One cell of the request counts.
+struct RequestCell {
+    ClientClass client_class;  // of the connection: no_sni, ip_literal or unknown_name
+    Decision::Kind action;     // as decided
+    bool enforced;             // whether the response carried it
+};
+
+inline constexpr Decision::Kind decision_kinds[] = {
+    Decision::Kind::none, Decision::Kind::notice, Decision::Kind::redirect, Decision::Kind::vhost,
+    Decision::Kind::exempt};
+inline constexpr std::size_t decision_kind_count = std::size(decision_kinds);
+inline constexpr std::size_t request_cell_count = fallback_class_count * decision_kind_count * 2;
+
+std::size_t request_cell_index(const RequestCell &cell) noexcept;
+RequestCell request_cell_at(std::size_t index) noexcept;
+
+// The request totals the status outputs show, each a sum over the cells it selects.
+// X(id, key, label, auto_key, selects): `selects` is an expression over `cell`.
+#define SNIFALLBACK_REQUEST_TOTALS(X)                                                              \
+    X(no_sni, "no_sni", "no-SNI requests", "SNIFallbackRequestsNoSNI",                           \
+      cell.client_class == ClientClass::no_sni)                                                   \
+    X(ip_literal, "ip_literal", "IP-literal requests", "SNIFallbackRequestsIPLiteral",            \
+      cell.client_class == ClientClass::ip_literal)                                               \
+    X(unknown_name, "unknown_name", "unknown-name requests", "SNIFallbackRequestsUnknownName",    \
+      cell.client_class == ClientClass::unknown_name)                                             \
+    X(none, "none", "action none", "SNIFallbackRequestsNone",                                     \
+      cell.action == Decision::Kind::none)                                                         \
+    X(notice, "notice", "action notice", "SNIFallbackRequestsNotice",                             \
+      cell.action == Decision::Kind::notice)                                                       \
+    X(redirect, "redirect", "action redirect", "SNIFallbackRequestsRedirect",                     \
+      cell.action == Decision::Kind::redirect)                                                     \
+    X(vhost, "vhost", "action vhost", "SNIFallbackRequestsVhost",                                 \
+      cell.action == Decision::Kind::vhost)                                                        \
+    X(exempt, "exempt", "exempt", "SNIFallbackRequestsExempt",                                    \
+      cell.action == Decision::Kind::exempt)                                                       \
+    X(reported, "reported", "reported, not enforced", "SNIFallbackRequestsReported",              \
+      !cell.enforced && cell.action != Decision::Kind::none &&                                     \
+          cell.action != Decision::Kind::exempt)
+
+enum class RequestTotal : std::size_t {
+#define SNIFALLBACK_TOTAL_ID(id, key, label, auto_key, selects) id,
+    SNIFALLBACK_REQUEST_TOTALS(SNIFALLBACK_TOTAL_ID)
+#undef SNIFALLBACK_TOTAL_ID
+};
+
+struct RequestTotalDescription {
+    RequestTotal id;
+    std::string_view key;
+    std::string_view label;
+    std::string_view auto_key;
+    bool (*selects)(const RequestCell &cell) noexcept;
+};
+
+inline constexpr RequestTotalDescription request_total_descriptions[] = {
+#define SNIFALLBACK_TOTAL_DESCRIPTION(id, key, label, auto_key, selection)            \
+    {RequestTotal::id, key, label, auto_key,                                          \
+     [](const RequestCell &cell) noexcept -> bool { return selection; }},
+    SNIFALLBACK_REQUEST_TOTALS(SNIFALLBACK_TOTAL_DESCRIPTION)
+#undef SNIFALLBACK_TOTAL_DESCRIPTION
+};
+
+// One set of counts: for the whole server, or for one vhost.
 struct Counters {
     std::array<std::uint64_t, counter_count> values{};
+    std::array<std::uint64_t, request_cell_count> requests{};
 
     std::uint64_t &operator[](Counter id) noexcept { return values[static_cast<std::size_t>(id)]; }
     std::uint64_t operator[](Counter id) const noexcept {
         return values[static_cast<std::size_t>(id)];
     }
-    Counters &operator+=(const Counters &other) noexcept {
-        for (std::size_t i = 0; i < counter_count; ++i) values[i] += other.values[i];
-        return *this;
+    std::uint64_t &operator[](const RequestCell &cell) noexcept {
+        return requests[request_cell_index(cell)];
     }
+    std::uint64_t total(RequestTotal id) const noexcept;
+    Counters &operator+=(const Counters &other) noexcept;
 };
 
 }  // namespace snifallback

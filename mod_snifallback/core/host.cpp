@@ -44,4 +44,13 @@ bool host_is_ip_literal(std::string_view host) noexcept {
     return parses_as(AF_INET, host);
 }
 
+bool is_ip_address(std::string_view text) noexcept {
+    if (text.size() >= 2 && text.front() == '[' && text.back() == ']') {
+        return parses_as(AF_INET6, text.substr(1, text.size() - 2));
+    }
+    if (parses_as(AF_INET6, text)) return true;
+    if (!text.empty() && text.back() == '.') text.remove_suffix(1);
+    return parses_as(AF_INET, text);
+}
+
 }  // namespace snifallback

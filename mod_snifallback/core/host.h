@@ -11,4 +11,8 @@ namespace snifallback {
 // into SNI, and load-balancer health checks connect by address.
 bool host_is_ip_literal(std::string_view host) noexcept;
 
+// True when `text` is an IP address and nothing else: IPv4 in dotted-quad form (a trailing dot
+// allowed), or IPv6, bare or in brackets ("::1", "[::1]"). No port. For SNI host names.
+bool is_ip_address(std::string_view text) noexcept;
+
 }  // namespace snifallback

@@ -70,6 +70,9 @@ std::string_view InventoryEntry::ja4() const noexcept {
 std::string_view InventoryEntry::user_agent() const noexcept {
     return field(ua_buf);
 }
+std::string_view InventoryEntry::sni() const noexcept {
+    return field(sni_buf);
+}
 
 std::size_t inventory_bytes(std::uint32_t capacity) noexcept {
     if (capacity == 0 || capacity > kInventoryMaxCapacity) return 0;
@@ -108,11 +111,12 @@ InventoryView InventoryView::attach(void *memory, std::size_t bytes) noexcept {
 }
 
 void InventoryView::record(std::string_view client_ip, std::string_view ja4,
-                           std::string_view user_agent, std::int64_t now_us) noexcept {
+                           const Sighting &sighting, std::int64_t now_us) noexcept {
     if (!valid()) return;
     const std::string_view ip = stored_form(client_ip, kInventoryIpMax);
     const std::string_view fp = stored_form(ja4, kInventoryJa4Max);
-    const std::string_view ua = stored_form(user_agent, kInventoryUaMax);
+    const std::string_view ua = stored_form(sighting.user_agent, kInventoryUaMax);
+    const std::string_view sni = stored_form(sighting.sni, kInventorySniMax);
     const std::uint32_t n_used = used();
 
     saturating_increment(header_->total);
@@ -124,6 +128,8 @@ void InventoryView::record(std::string_view client_ip, std::string_view ja4,
             saturating_increment(e.count);
             if (now_us > e.last_seen_us) e.last_seen_us = now_us;
             if (!ua.empty()) store(e.ua_buf, ua);
+            store(e.sni_buf, sni);
+            e.client_class = sighting.client_class;
             return;
         }
     }
@@ -154,6 +160,8 @@ void InventoryView::record(std::string_view client_ip, std::string_view ja4,
     store(fresh.ip_buf, ip);
     store(fresh.ja4_buf, fp);
     store(fresh.ua_buf, ua);
+    store(fresh.sni_buf, sni);
+    fresh.client_class = sighting.client_class;
     *slot = fresh;
 }
 

@@ -1,5 +1,5 @@
-// The client inventory: a bounded top-k of the most frequent no-SNI clients, shared by all child
-// processes.
+// The client inventory: a bounded top-k of the most frequent fallback clients (no SNI, an IP
+// literal or an unknown name in SNI), shared by all child processes.
 //
 // The table lives in a caller-provided block of memory (in the module: an apr_shm segment) and
 // holds no pointers, so every process may map it at a different address. Its layout is one
@@ -22,9 +22,9 @@
 // threads, with its global mutex (record, clear, snapshot alike); InventoryView only computes
 // addresses and holds no lock.
 //
-// Untrusted input: client_ip, ja4 and user_agent are copied bounded. Each is first cut at its
-// first NUL byte, then to its field's limit (kInventoryIpMax, kInventoryJa4Max, kInventoryUaMax
-// bytes) without splitting a UTF-8 sequence. Keys compare on that stored form, so two inputs that
+// Untrusted input: client_ip, ja4, user_agent and sni are copied bounded. Each is first cut at its
+// first NUL byte, then to its field's limit (kInventoryIpMax, kInventoryJa4Max, kInventoryUaMax,
+// kInventorySniMax bytes) without splitting a UTF-8 sequence. Keys compare on that stored form, so two inputs that
 // agree on it are the same client. Bytes are stored as they are (no escaping): render them
 // through escape.h / record.h like any other client text.
 #pragma once
@@ -43,13 +43,14 @@ namespace snifallback {
 inline constexpr std::size_t kInventoryIpMax = 46;   // INET6_ADDRSTRLEN - 1
 inline constexpr std::size_t kInventoryJa4Max = 36;  // "t13d1516h2_8daaf6152771_e5627efa2ab1"
 inline constexpr std::size_t kInventoryUaMax = 127;
+inline constexpr std::size_t kInventorySniMax = 95;
 
 inline constexpr std::uint32_t kInventoryDefaultCapacity = 64;
 inline constexpr std::uint32_t kInventoryMaxCapacity = 4096;
 
 // The header's magic ("SNIV") and layout version; attach() accepts only these.
 inline constexpr std::uint32_t kInventoryMagic = 0x534E4956u;
-inline constexpr std::uint32_t kInventoryVersion = 1;
+inline constexpr std::uint32_t kInventoryVersion = 2;
 
 // One client. The text fields are NUL-terminated and NUL-padded; read them through the accessors,
 // which never read past the array even if the NUL is missing.
@@ -61,10 +62,13 @@ struct InventoryEntry {
     char ip_buf[kInventoryIpMax + 1];
     char ja4_buf[kInventoryJa4Max + 1];
     char ua_buf[kInventoryUaMax + 1];  // last non-empty User-Agent; empty if none was seen
+    char sni_buf[kInventorySniMax + 1];  // the SNI name of the latest sighting; empty without
+    std::uint8_t client_class;           // the caller's class code of the latest sighting
 
     std::string_view client_ip() const noexcept;
     std::string_view ja4() const noexcept;
     std::string_view user_agent() const noexcept;
+    std::string_view sni() const noexcept;
 };
 
 struct InventoryHeader {
@@ -112,10 +116,21 @@ class InventoryView {
 
     bool valid() const noexcept { return header_ != nullptr; }
 
-    // Counts one sighting of (client_ip, ja4) at now_us. An empty user_agent (a handshake-only
-    // client) keeps the entry's previous User-Agent.
-    void record(std::string_view client_ip, std::string_view ja4, std::string_view user_agent,
+    // What a sighting says about the client besides its key.
+    struct Sighting {
+        std::string_view user_agent;  // empty (a handshake-only client): the previous one stays
+        std::uint8_t client_class = 0;
+        std::string_view sni;  // the name sent in SNI; empty for none
+    };
+
+    // Counts one sighting of (client_ip, ja4) at now_us; class and SNI become the sighting's.
+    void record(std::string_view client_ip, std::string_view ja4, const Sighting &sighting,
                 std::int64_t now_us) noexcept;
+    // The same with only a User-Agent (class 0, no SNI).
+    void record(std::string_view client_ip, std::string_view ja4, std::string_view user_agent,
+                std::int64_t now_us) noexcept {
+        record(client_ip, ja4, Sighting{user_agent, 0, {}}, now_us);
+    }
 
     // Empties the table (capacity unchanged; total() back to 0).
     void clear() noexcept;

@@ -5,7 +5,7 @@
 namespace snifallback {
 namespace {
 
-enum class Kind { time, text, integer, list };
+enum class Kind { time, text, integer, boolean, list };
 // Which records carry a key (record.h): every record, request and probe records, probe records.
 enum class Group { all, request, probe };
 
@@ -16,6 +16,7 @@ struct Field {
     std::size_t limit;  // text and list: rendered characters, quotes excluded
     Record::Text Record::*text;
     Record::Integer Record::*integer;
+    Record::Boolean Record::*boolean = nullptr;
 };
 
 using L = RecordLimits;
@@ -26,6 +27,9 @@ constexpr Field text(std::string_view key, Group group, std::size_t limit,
 }
 constexpr Field integer(std::string_view key, Group group, Record::Integer Record::*member) {
     return {key, group, Kind::integer, 0, nullptr, member};
+}
+constexpr Field boolean(std::string_view key, Group group, Record::Boolean Record::*member) {
+    return {key, group, Kind::boolean, 0, nullptr, nullptr, member};
 }
 
 // The one table both renderers, record_keys and the size bounds walk: the key order of record.h.
@@ -38,6 +42,7 @@ constexpr Field fields[] = {
     integer("local_port", Group::all, &Record::local_port),
     text("vhost", Group::all, L::vhost, &Record::vhost),
     text("cert_vhost", Group::all, L::cert_vhost, &Record::cert_vhost),
+    text("sni_class", Group::all, L::sni_class, &Record::sni_class),
     text("sni", Group::all, L::sni, &Record::sni),
     text("tls_offered_max", Group::all, L::tls_offered_max, &Record::tls_offered_max),
     text("tls_version", Group::all, L::tls_version, &Record::tls_version),
@@ -53,6 +58,7 @@ constexpr Field fields[] = {
     text("protocol", Group::request, L::protocol, &Record::protocol),
     text("user_agent", Group::request, L::user_agent, &Record::user_agent),
     text("action", Group::request, L::action, &Record::action),
+    boolean("enforced", Group::request, &Record::enforced),
     text("reason", Group::request, L::reason, &Record::reason),
     integer("status", Group::request, &Record::status),
     text("target", Group::request, L::target, &Record::target),
@@ -65,6 +71,7 @@ constexpr std::size_t time_chars = 24;  // 2026-11-23T08:01:02.345Z
 static_assert(std::numeric_limits<int>::digits == 31, "integers render in at most 11 characters");
 constexpr std::size_t integer_chars = 11;  // -2147483648
 constexpr std::size_t null_chars = 4;
+constexpr std::size_t boolean_chars = 5;  // false
 
 // The longest value text a field can have (JSON: quotes included; logfmt: quotes included).
 constexpr std::size_t max_value_chars(const Field &field, bool json) {
@@ -78,6 +85,9 @@ constexpr std::size_t max_value_chars(const Field &field, bool json) {
             break;
         case Kind::integer:
             chars = integer_chars;
+            break;
+        case Kind::boolean:
+            chars = boolean_chars;
             break;
         case Kind::list:
             chars = json ? field.limit : field.limit + 2;
@@ -111,7 +121,7 @@ static_assert(limits_hold_a_marker(), "every limit must hold the truncation mark
 
 // The fields every record of a connection shares, rendered once by render_connection_fields.
 constexpr std::size_t first_connection_field = 2;
-constexpr std::size_t end_of_connection_fields = 17;
+constexpr std::size_t end_of_connection_fields = 18;
 static_assert(fields[first_connection_field].key == "client_ip" &&
               fields[end_of_connection_fields - 1].key == "outcome");
 
@@ -209,6 +219,11 @@ void append_json_value(std::string &out, const Field &field, const Record &recor
             out += value ? std::to_string(*value) : "null";
             return;
         }
+        case Kind::boolean: {
+            const Record::Boolean &value = record.*field.boolean;
+            out += value ? (*value ? "true" : "false") : "null";
+            return;
+        }
         case Kind::list:
             if (record.alpn)
                 append_list(out, *record.alpn, true);
@@ -231,6 +246,11 @@ void append_logfmt_value(std::string &out, const Field &field, const Record &rec
         case Kind::integer: {
             const Record::Integer &value = record.*field.integer;
             if (value) out += std::to_string(*value);
+            return;
+        }
+        case Kind::boolean: {
+            const Record::Boolean &value = record.*field.boolean;
+            if (value) out += *value ? "true" : "false";
             return;
         }
         case Kind::text: {

@@ -5,15 +5,17 @@
 // max_record_bytes long whatever the client sent, so one write() of it to a pipe is atomic.
 //
 // Keys, in this fixed order (the same in both formats):
-//   every record:     time event client_ip client_port local_ip local_port vhost cert_vhost sni
-//                     tls_offered_max tls_version cipher alpn ja3 ja3_hash ja4 outcome
+//   every record:     time event client_ip client_port local_ip local_port vhost cert_vhost
+//                     sni_class sni tls_offered_max tls_version cipher alpn ja3 ja3_hash ja4
+//                     outcome
 //   event "request" and "probe" add:
-//                     host method uri protocol user_agent action reason status target
+//                     host method uri protocol user_agent action enforced reason status target
 //   event "probe" adds:
 //                     result page
 // A record whose event is anything else (or absent) has the first group only; fields of a group
 // that is not rendered are ignored. Absent values (std::nullopt) are rendered as JSON null and as
-// logfmt "key=" (nothing after '='). client_port, local_port and status are integers; time is a
+// logfmt "key=" (nothing after '='). client_port, local_port and status are integers, enforced is
+// true or false (bare in both formats); time is a
 // string "YYYY-MM-DDTHH:MM:SS.mmmZ" (UTC, RFC 3339; milliseconds truncated towards the past, never
 // rounded up, so a record never claims a later millisecond or second); a time outside the years
 // 0000-9999 renders as null. alpn is a JSON array of strings.
@@ -62,23 +64,24 @@ struct RecordLimits {
     static constexpr std::size_t local_ip = 64;
     static constexpr std::size_t vhost = 128;
     static constexpr std::size_t cert_vhost = 128;
+    static constexpr std::size_t sni_class = 16;
     static constexpr std::size_t sni = 255;
     static constexpr std::size_t tls_offered_max = 16;
     static constexpr std::size_t tls_version = 16;
-    static constexpr std::size_t cipher = 64;
+    static constexpr std::size_t cipher = 48;
     static constexpr std::size_t alpn = 192;         // the whole list
     static constexpr std::size_t alpn_element = 64;  // each element
-    static constexpr std::size_t ja3 = 384;          // a long JA3 text is cut; ja3_hash stays whole
+    static constexpr std::size_t ja3 = 448;  // every real hello we know fits; ja3_hash stays whole
     static constexpr std::size_t ja3_hash = 32;
     static constexpr std::size_t ja4 = 48;
-    static constexpr std::size_t outcome = 48;
+    static constexpr std::size_t outcome = 40;
     static constexpr std::size_t host = 255;
-    static constexpr std::size_t method = 32;
-    static constexpr std::size_t uri = 768;
+    static constexpr std::size_t method = 24;
+    static constexpr std::size_t uri = 736;
     static constexpr std::size_t protocol = 16;
     static constexpr std::size_t user_agent = 512;
     static constexpr std::size_t action = 16;
-    static constexpr std::size_t reason = 64;
+    static constexpr std::size_t reason = 32;
     static constexpr std::size_t target = 256;
     static constexpr std::size_t result = 32;
     static constexpr std::size_t page = 256;
@@ -89,6 +92,7 @@ struct RecordLimits {
 struct Record {
     using Text = std::optional<std::string>;
     using Integer = std::optional<int>;
+    using Boolean = std::optional<bool>;
 
     std::optional<std::int64_t> time_us;  // microseconds since 1970-01-01T00:00:00Z (apr_time_now)
     Text event;                           // "handshake", "request" or "probe"
@@ -98,7 +102,8 @@ struct Record {
     Integer local_port;
     Text vhost;            // ServerName of the vhost the handshake ran under
     Text cert_vhost;       // ServerName of the vhost whose certificate was served
-    Text sni;              // null for no-SNI records; for a future scope that logs unknown names
+    Text sni_class;        // "no-sni", "ip-literal" or "unknown-name"
+    Text sni;              // the name the client sent in SNI; null for no-SNI records
     Text tls_offered_max;  // highest version the client offered, "TLSv1.3"
     Text tls_version;      // negotiated version, once established
     Text cipher;           // negotiated cipher, once established
@@ -114,7 +119,8 @@ struct Record {
     Text uri;       // the request target as sent
     Text protocol;  // "HTTP/1.1", "HTTP/2.0"
     Text user_agent;
-    Text action;     // "none", "notice", "redirect", "vhost", "exempt"
+    Text action;       // "none", "notice", "redirect", "vhost", "exempt": as decided
+    Boolean enforced;  // whether the response carries the action (false: reported only)
     Text reason;     // why, e.g. "ip-literal"
     Integer status;  // the final response status
     Text target;     // redirect URL or vhost the request was sent to

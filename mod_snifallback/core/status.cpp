@@ -23,17 +23,28 @@ void append_number(std::string &out, std::string_view key, std::uint64_t value, 
     out += std::to_string(value);
 }
 
-// "connections":{"tls":N,...},"requests":{...}: every counter, in its group, in table order.
+// "connections":{"tls":N,...},"requests":{"no_sni":N,...}: every counter of the tables, in order.
 void append_counters(std::string &out, const Counters &counters) {
-    for (const CounterGroup group : {CounterGroup::connections, CounterGroup::requests}) {
-        out += group == CounterGroup::connections ? "\"connections\":{" : ",\"requests\":{";
-        bool first = true;
-        for (const CounterDescription &counter : counter_descriptions) {
-            if (counter.group != group) continue;
-            append_number(out, counter.key, counters[counter.id], !first);
-            first = false;
-        }
-        out += '}';
+    out += "\"connections\":{";
+    bool first = true;
+    for (const CounterDescription &counter : counter_descriptions) {
+        append_number(out, counter.key, counters[counter.id], !first);
+        first = false;
+    }
+    out += "},\"requests\":{";
+    first = true;
+    for (const RequestTotalDescription &total : request_total_descriptions) {
+        append_number(out, total.key, counters.total(total.id), !first);
+        first = false;
+    }
+    out += '}';
+}
+
+void append_nullable_string(std::string &out, const std::string &value) {
+    if (value.empty()) {
+        out += "null";
+    } else {
+        append_json_string(out, value);
     }
 }
 
@@ -61,12 +72,12 @@ std::string render_status_json(const StatusReport &report) {
         append_json_string(out, client.client_ip);
         out += ",\"ja4\":";
         append_json_string(out, client.ja4);
+        out += ",\"class\":";
+        append_json_string(out, client.client_class);
+        out += ",\"sni\":";
+        append_nullable_string(out, client.sni);
         out += ",\"user_agent\":";
-        if (client.user_agent.empty()) {
-            out += "null";
-        } else {
-            append_json_string(out, client.user_agent);
-        }
+        append_nullable_string(out, client.user_agent);
         append_number(out, "count", client.count);
         out += ",\"first_seen\":\"" + format_time_utc(client.first_seen_us) + '"';
         out += ",\"last_seen\":\"" + format_time_utc(client.last_seen_us) + '"';
@@ -109,24 +120,32 @@ std::string render_status_html(const StatusReport &report) {
         "<title>mod_snifallback status</title>\n<style>body{font-family:sans-serif;margin:2em}"
         "table{border-collapse:collapse;margin-bottom:2em}td,th{border:1px solid #ccc;"
         "padding:.2em .6em;text-align:left}td.n{text-align:right}</style></head><body>\n"
-        "<h1>Clients without SNI</h1>\n<table><tr><th></th><th>all</th>";
+        "<h1>Clients that cannot be served by name</h1>\n<table><tr><th></th><th>all</th>";
     for (const auto &vhost : report.vhosts) out += "<th>" + html_escape(vhost.name) + "</th>";
     out += "</tr>\n";
-    for (const CounterDescription &counter : counter_descriptions) {
+    const auto row = [&](std::string_view label, auto value_of) {
         out += "<tr><th>";
-        out += counter.label;
-        out += "</th><td class=\"n\">" + std::to_string(report.total[counter.id]) + "</td>";
+        out += label;
+        out += "</th><td class=\"n\">" + std::to_string(value_of(report.total)) + "</td>";
         for (const auto &vhost : report.vhosts) {
-            out += "<td class=\"n\">" + std::to_string(vhost.counters[counter.id]) + "</td>";
+            out += "<td class=\"n\">" + std::to_string(value_of(vhost.counters)) + "</td>";
         }
         out += "</tr>\n";
+    };
+    for (const CounterDescription &counter : counter_descriptions) {
+        row(counter.label, [&](const Counters &c) { return c[counter.id]; });
     }
-    out += "</table>\n<h2>Most frequent clients without SNI</h2>\n<table><tr><th>client</th>"
-           "<th>JA4</th><th>last User-Agent</th><th>count</th><th>first seen</th>"
-           "<th>last seen</th></tr>\n";
+    for (const RequestTotalDescription &total : request_total_descriptions) {
+        row(total.label, [&](const Counters &c) { return c.total(total.id); });
+    }
+    out += "</table>\n<h2>Most frequent fallback clients</h2>\n<table><tr><th>client</th>"
+           "<th>class</th><th>SNI</th><th>JA4</th><th>last User-Agent</th><th>count</th>"
+           "<th>first seen</th><th>last seen</th></tr>\n";
     for (const auto &client : report.clients) {
-        out += "<tr><td>" + html_text(client.client_ip) + "</td><td>" + html_text(client.ja4) +
-               "</td><td>" + html_text(client.user_agent) + "</td><td class=\"n\">" +
+        out += "<tr><td>" + html_text(client.client_ip) + "</td><td>" +
+               html_text(client.client_class) + "</td><td>" + html_text(client.sni) + "</td><td>" +
+               html_text(client.ja4) + "</td><td>" + html_text(client.user_agent) +
+               "</td><td class=\"n\">" +
                std::to_string(client.count) + "</td><td>" + format_time_utc(client.first_seen_us) +
                "</td><td>" + format_time_utc(client.last_seen_us) + "</td></tr>\n";
     }
@@ -141,6 +160,12 @@ std::string render_status_auto(const Counters &total) {
         out += counter.auto_key;
         out += ": ";
         out += std::to_string(total[counter.id]);
+        out += '\n';
+    }
+    for (const RequestTotalDescription &request_total : request_total_descriptions) {
+        out += request_total.auto_key;
+        out += ": ";
+        out += std::to_string(total.total(request_total.id));
         out += '\n';
     }
     return out;

@@ -17,6 +17,8 @@ struct VhostCounters {
 
 struct ClientRow {
     std::string client_ip;
+    std::string client_class;  // "no-sni", "ip-literal", "unknown-name"
+    std::string sni;           // the name sent in SNI (untrusted); empty for no-SNI clients
     std::string ja4;
     std::string user_agent;  // untrusted
     std::uint64_t count = 0;

@@ -275,9 +275,11 @@ TEST_CASE("scan_for_sni agrees with the full parser on every captured and public
         snifallback::ClientHello hello;
         REQUIRE(snifallback::parse_client_hello_message(bytes.data(), bytes.size(), hello) ==
                 snifallback::ParseError::ok);
-        const auto scan = snifallback::scan_for_sni(bytes.data(), bytes.size());
+        std::string_view name;
+        const auto scan = snifallback::scan_for_sni(bytes.data(), bytes.size(), &name);
         CHECK(scan == (hello.sni_present ? snifallback::SniScan::present
                                          : snifallback::SniScan::absent));
+        if (hello.sni_present) CHECK(name == hello.sni);  // the same first host_name entry
         // a truncated message is never answered: the full parser says why
         for (std::size_t cut = 0; cut < bytes.size(); cut += 7) {
             CHECK(snifallback::scan_for_sni(bytes.data(), cut) == snifallback::SniScan::unknown);

@@ -446,3 +446,20 @@ TEST_CASE("Inventory stays in bounds with a corrupted used count", "[inventory]"
     CHECK(inv.snapshot_sorted().size() == 4);
     CHECK(inv.find("192.0.2.200", kJa4).has_value());
 }
+
+TEST_CASE("an entry keeps the class and SNI name of its latest sighting, bounded", "[inventory]") {
+    std::vector<std::uint64_t> memory(snifallback::inventory_bytes(4) / sizeof(std::uint64_t) + 1);
+    auto inv = snifallback::InventoryView::create(memory.data(), memory.size() * 8, 4);
+    REQUIRE(inv.valid());
+    using Sighting = snifallback::InventoryView::Sighting;
+    inv.record("192.0.2.9", "t13i0000", Sighting{"old/1", 2, "10.0.0.1"}, 1);
+    inv.record("192.0.2.9", "t13i0000", Sighting{"", 3, std::string(300, 'n') + "\xc3\xa9"}, 2);
+    const auto entry = inv.find("192.0.2.9", "t13i0000");
+    REQUIRE(entry);
+    CHECK(entry->count == 2);
+    CHECK(entry->client_class == 3);
+    CHECK(entry->sni() == std::string(snifallback::kInventorySniMax, 'n'));
+    CHECK(entry->user_agent() == "old/1");  // a sighting without one keeps the last User-Agent
+    inv.record("192.0.2.9", "t13i0000", Sighting{"new/2", 1, ""}, 3);
+    CHECK(inv.find("192.0.2.9", "t13i0000")->sni().empty());
+}

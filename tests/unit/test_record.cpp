@@ -232,6 +232,7 @@ const std::vector<TextField> &text_fields() {
         {"local_ip", &Record::local_ip, RecordLimits::local_ip},
         {"vhost", &Record::vhost, RecordLimits::vhost},
         {"cert_vhost", &Record::cert_vhost, RecordLimits::cert_vhost},
+        {"sni_class", &Record::sni_class, RecordLimits::sni_class},
         {"sni", &Record::sni, RecordLimits::sni},
         {"tls_offered_max", &Record::tls_offered_max, RecordLimits::tls_offered_max},
         {"tls_version", &Record::tls_version, RecordLimits::tls_version},
@@ -255,10 +256,11 @@ const std::vector<TextField> &text_fields() {
 }
 
 const std::vector<std::string> all_keys = {
-    "time",       "event",  "client_ip",       "client_port", "local_ip", "local_port", "vhost",
-    "cert_vhost", "sni",    "tls_offered_max", "tls_version", "cipher",   "alpn",       "ja3",
-    "ja3_hash",   "ja4",    "outcome",         "host",        "method",   "uri",        "protocol",
-    "user_agent", "action", "reason",          "status",      "target",   "result",     "page"};
+    "time",     "event",   "client_ip",  "client_port",     "local_ip",    "local_port",
+    "vhost",    "cert_vhost", "sni_class", "sni",           "tls_offered_max", "tls_version",
+    "cipher",   "alpn",    "ja3",        "ja3_hash",        "ja4",         "outcome",
+    "host",     "method",  "uri",        "protocol",        "user_agent",  "action",
+    "enforced", "reason",  "status",     "target",          "result",      "page"};
 
 std::vector<std::string> first_keys(std::size_t count) {
     return std::vector<std::string>(all_keys.begin(),
@@ -275,6 +277,7 @@ Record sample_request() {
     r.local_port = 443;
     r.vhost = "default.test";
     r.cert_vhost = "legacy.test";
+    r.sni_class = "no-sni";
     r.tls_offered_max = "TLSv1.3";
     r.tls_version = "TLSv1.2";
     r.cipher = "ECDHE-RSA-AES128-GCM-SHA256";
@@ -289,6 +292,7 @@ Record sample_request() {
     r.protocol = "HTTP/1.1";
     r.user_agent = "curl/7.88.1";
     r.action = "exempt";
+    r.enforced = true;
     r.reason = "ip-literal";
     r.status = 200;
     return r;
@@ -306,6 +310,7 @@ Record without_connection_fields(const Record &full) {
     r.protocol = full.protocol;
     r.user_agent = full.user_agent;
     r.action = full.action;
+    r.enforced = full.enforced;
     r.reason = full.reason;
     r.status = full.status;
     r.target = full.target;
@@ -510,11 +515,12 @@ TEST_CASE("Absent values render as null and key=") {
     const Record empty;
     CHECK(render_json(empty) ==
           "{\"time\":null,\"event\":null,\"client_ip\":null,\"client_port\":null,"
-          "\"local_ip\":null,\"local_port\":null,\"vhost\":null,\"cert_vhost\":null,\"sni\":null,"
+          "\"local_ip\":null,\"local_port\":null,\"vhost\":null,\"cert_vhost\":null,"
+          "\"sni_class\":null,\"sni\":null,"
           "\"tls_offered_max\":null,\"tls_version\":null,\"cipher\":null,\"alpn\":null,"
           "\"ja3\":null,\"ja3_hash\":null,\"ja4\":null,\"outcome\":null}\n");
     CHECK(render_logfmt(empty) ==
-          "time= event= client_ip= client_port= local_ip= local_port= vhost= cert_vhost= sni= "
+          "time= event= client_ip= client_port= local_ip= local_port= vhost= cert_vhost= sni_class= sni= "
           "tls_offered_max= tls_version= cipher= alpn= ja3= ja3_hash= ja4= outcome=\n");
 
     Record request;
@@ -552,10 +558,10 @@ TEST_CASE("Empty but present values differ from absent ones") {
 
 TEST_CASE("Keys come in one fixed order, the same in both formats") {
     auto [event, count] = GENERATE(table<std::string, std::size_t>({
-        {"handshake", 17},
-        {"request", 26},
-        {"probe", 28},
-        {"something-else", 17},
+        {"handshake", 18},
+        {"request", 28},
+        {"probe", 30},
+        {"something-else", 18},
     }));
     Record record = sample_request();  // request and probe fields set: ignored for handshakes
     record.result = "sni-failed";
@@ -586,23 +592,25 @@ TEST_CASE("A complete request record in both formats") {
           "{\"time\":\"2026-11-23T08:01:02.345Z\",\"event\":\"request\","
           "\"client_ip\":\"192.0.2.7\",\"client_port\":50123,\"local_ip\":\"198.51.100.1\","
           "\"local_port\":443,\"vhost\":\"default.test\",\"cert_vhost\":\"legacy.test\","
-          "\"sni\":null,\"tls_offered_max\":\"TLSv1.3\",\"tls_version\":\"TLSv1.2\","
+          "\"sni_class\":\"no-sni\",\"sni\":null,\"tls_offered_max\":\"TLSv1.3\","
+          "\"tls_version\":\"TLSv1.2\","
           "\"cipher\":\"ECDHE-RSA-AES128-GCM-SHA256\",\"alpn\":[\"h2\",\"http/1.1\"],"
           "\"ja3\":\"771,4865-4866,0-23-65281,29-23,0\","
           "\"ja3_hash\":\"cd08e31494f9531f560d64c695473da9\","
           "\"ja4\":\"t13i1516h2_8daaf6152771_02713d6af862\",\"outcome\":\"established\","
           "\"host\":\"192.0.2.1\",\"method\":\"GET\",\"uri\":\"/index.html?a=b\","
           "\"protocol\":\"HTTP/1.1\",\"user_agent\":\"curl/7.88.1\",\"action\":\"exempt\","
-          "\"reason\":\"ip-literal\",\"status\":200,\"target\":null}\n");
+          "\"enforced\":true,\"reason\":\"ip-literal\",\"status\":200,\"target\":null}\n");
     CHECK(render_logfmt(record) ==
           "time=2026-11-23T08:01:02.345Z event=request client_ip=192.0.2.7 client_port=50123 "
-          "local_ip=198.51.100.1 local_port=443 vhost=default.test cert_vhost=legacy.test sni= "
+          "local_ip=198.51.100.1 local_port=443 vhost=default.test cert_vhost=legacy.test "
+          "sni_class=no-sni sni= "
           "tls_offered_max=TLSv1.3 tls_version=TLSv1.2 cipher=ECDHE-RSA-AES128-GCM-SHA256 "
           "alpn=h2,http/1.1 ja3=771,4865-4866,0-23-65281,29-23,0 "
           "ja3_hash=cd08e31494f9531f560d64c695473da9 ja4=t13i1516h2_8daaf6152771_02713d6af862 "
           "outcome=established host=192.0.2.1 method=GET uri=\"/index.html?a=b\" "
-          "protocol=HTTP/1.1 user_agent=curl/7.88.1 action=exempt reason=ip-literal status=200 "
-          "target=\n");
+          "protocol=HTTP/1.1 user_agent=curl/7.88.1 action=exempt enforced=true reason=ip-literal "
+          "status=200 target=\n");
 }
 
 TEST_CASE("Ports and status are integers") {
@@ -834,6 +842,7 @@ TEST_CASE("The worst case of either format fits in PIPE_BUF") {
             record.client_port = INT_MIN;
             record.local_port = INT_MIN;
             record.status = INT_MIN;
+            record.enforced = false;
             for (const TextField &field : text_fields()) record.*field.member = value;
             record.alpn = std::vector<std::string>(5000, value.substr(0, 300));
             const std::string json = render_json(record);

@@ -6,9 +6,12 @@
 #include "core/version.h"
 #include "json_lite.h"
 
+using snifallback::ClientClass;
 using snifallback::ClientRow;
 using snifallback::Counter;
 using snifallback::Counters;
+using snifallback::Decision;
+using snifallback::RequestTotal;
 using snifallback::StatusReport;
 
 namespace {
@@ -20,18 +23,20 @@ StatusReport sample() {
     a[Counter::no_sni] = 30;
     a[Counter::no_sni_established] = 29;
     a[Counter::no_sni_failed] = 1;
-    a[Counter::requests_no_sni] = 30;
-    a[Counter::requests_none] = 28;
-    a[Counter::requests_exempt] = 2;
+    a[{ClientClass::no_sni, Decision::Kind::none, false}] = 28;
+    a[{ClientClass::no_sni, Decision::Kind::exempt, false}] = 2;
     Counters b;
     b[Counter::tls] = 7;
-    b[Counter::requests_notice] = 3;
-    b[Counter::requests_no_sni] = 3;
+    b[Counter::ip_literal] = 2;
+    b[{ClientClass::no_sni, Decision::Kind::notice, true}] = 3;
+    b[{ClientClass::ip_literal, Decision::Kind::notice, false}] = 2;
     report.vhosts = {{"default.test", a}, {"b.test", b}};
     report.total += a;
     report.total += b;
     ClientRow client;
     client.client_ip = "192.0.2.7";
+    client.client_class = "unknown-name";
+    client.sni = "old.example\n<b>";
     client.ja4 = "t13i311100_e8f1e7e78f70_d41ae481755e";
     client.user_agent = "evil\"</td><script>\x01\xff";
     client.count = 30;
@@ -46,8 +51,11 @@ StatusReport sample() {
 TEST_CASE("status counters add up", "[status]") {
     const StatusReport report = sample();
     CHECK(report.total[Counter::tls] == 57);
-    CHECK(report.total[Counter::requests_no_sni] == 33);
-    CHECK(report.total[Counter::requests_notice] == 3);
+    CHECK(report.total.total(RequestTotal::no_sni) == 33);
+    CHECK(report.total.total(RequestTotal::ip_literal) == 2);
+    CHECK(report.total.total(RequestTotal::notice) == 5);
+    CHECK(report.total.total(RequestTotal::reported) == 2);  // notice decided, not enforced
+    CHECK(report.total.total(RequestTotal::none) == 28);     // "none" is never "reported"
 }
 
 TEST_CASE("status JSON has the documented keys and escapes client text", "[status]") {
@@ -59,7 +67,8 @@ TEST_CASE("status JSON has the documented keys and escapes client text", "[statu
     CHECK(doc["requests"]["no_sni"].text == "33");
     CHECK(doc["requests"]["exempt"].text == "2");
     CHECK(doc["requests"]["vhost"].text == "0");
-    CHECK(doc["vhosts"]["b.test"]["requests"]["notice"].text == "3");
+    CHECK(doc["vhosts"]["b.test"]["requests"]["notice"].text == "5");
+    CHECK(doc["vhosts"]["b.test"]["connections"]["ip_literal"].text == "2");
     REQUIRE(doc["clients"].items.size() == 1);
     const auto &client = doc["clients"].items[0];
     CHECK(client["client_ip"].str() == "192.0.2.7");
@@ -67,6 +76,8 @@ TEST_CASE("status JSON has the documented keys and escapes client text", "[statu
     CHECK(client["first_seen"].str() == "2023-11-14T22:13:20.000Z");
     CHECK(client["last_seen"].str() == "2023-11-14T22:13:21.234Z");
     CHECK(client["user_agent"].str().rfind("evil\"</td><script>\x01", 0) == 0);
+    CHECK(client["class"].str() == "unknown-name");
+    CHECK(client["sni"].str() == "old.example\n<b>");
 }
 
 TEST_CASE("status HTML escapes what clients sent", "[status]") {
@@ -82,27 +93,64 @@ TEST_CASE("mod_status auto lines", "[status]") {
     const std::string text = snifallback::render_status_auto(sample().total);
     CHECK(text.find("SNIFallbackConnectionsTLS: 57\n") != std::string::npos);
     CHECK(text.find("SNIFallbackConnectionsNoSNI: 30\n") != std::string::npos);
-    CHECK(text.find("SNIFallbackRequestsNotice: 3\n") != std::string::npos);
+    CHECK(text.find("SNIFallbackRequestsNotice: 5\n") != std::string::npos);
+    CHECK(text.find("SNIFallbackRequestsReported: 2\n") != std::string::npos);
 }
 
-TEST_CASE("every counter of the table is in the JSON, the HTML page and the ?auto lines",
+TEST_CASE("every counter of the tables is in the JSON, the HTML page and the ?auto lines",
           "[status]") {
     snifallback::StatusReport report;
     // Distinct values, so a counter rendered in another's place is caught.
     for (std::size_t i = 0; i < snifallback::counter_count; ++i) report.total.values[i] = 1000 + i;
+    for (std::size_t i = 0; i < snifallback::request_cell_count; ++i) {
+        report.total.requests[i] = std::uint64_t{1} << i;
+    }
     const std::string json = snifallback::render_status_json(report);
     const std::string html = snifallback::render_status_html(report);
     const std::string lines = snifallback::render_status_auto(report.total);
     const auto doc = json_lite::parse(json);
     CHECK(doc["version"].text == SNIFALLBACK_VERSION);
-    for (const auto &counter : snifallback::counter_descriptions) {
-        const std::string value = std::to_string(report.total[counter.id]);
-        const char *group =
-            counter.group == snifallback::CounterGroup::connections ? "connections" : "requests";
-        CHECK(doc[group][std::string(counter.key)].text == value);
-        CHECK(lines.find(std::string(counter.auto_key) + ": " + value + "\n") != std::string::npos);
-        CHECK(html.find("<th>" + std::string(counter.label) + "</th><td class=\"n\">" + value) !=
+    const auto check = [&](const char *group, std::string_view key, std::string_view label,
+                           std::string_view auto_key, std::uint64_t value) {
+        const std::string text = std::to_string(value);
+        CHECK(doc[group][std::string(key)].text == text);
+        CHECK(lines.find(std::string(auto_key) + ": " + text + "\n") != std::string::npos);
+        CHECK(html.find("<th>" + std::string(label) + "</th><td class=\"n\">" + text) !=
               std::string::npos);
+    };
+    for (const auto &counter : snifallback::counter_descriptions) {
+        check("connections", counter.key, counter.label, counter.auto_key,
+              report.total[counter.id]);
+    }
+    for (const auto &total : snifallback::request_total_descriptions) {
+        check("requests", total.key, total.label, total.auto_key, report.total.total(total.id));
     }
     CHECK(html.find("mod_snifallback/" SNIFALLBACK_VERSION) != std::string::npos);
+}
+
+TEST_CASE("request cells: every combination has its own cell", "[status]") {
+    std::vector<bool> seen(snifallback::request_cell_count, false);
+    for (ClientClass c : snifallback::fallback_classes) {
+        for (Decision::Kind action : snifallback::decision_kinds) {
+            for (bool enforced : {false, true}) {
+                const std::size_t index = snifallback::request_cell_index({c, action, enforced});
+                REQUIRE(index < seen.size());
+                CHECK_FALSE(seen[index]);
+                seen[index] = true;
+                const auto back = snifallback::request_cell_at(index);
+                CHECK((back.client_class == c && back.action == action &&
+                       back.enforced == enforced));
+            }
+        }
+    }
+}
+
+TEST_CASE("class counters follow the class and the handshake stage", "[status]") {
+    using snifallback::HandshakeStage;
+    CHECK(snifallback::class_counter(ClientClass::ip_literal, HandshakeStage::failed) ==
+          Counter::ip_literal_failed);
+    CHECK(snifallback::class_counter(ClientClass::unknown_name, HandshakeStage::hello) ==
+          Counter::unknown_name);
+    CHECK(snifallback::class_counter(ClientClass::no_sni, HandshakeStage::established) ==
+          Counter::no_sni_established);
 }
