@@ -23,6 +23,7 @@ SETTINGS = {
     "SNIFallbackLog": ("module", "log_target"),
     "SNIFallbackLogFormat": ("module", "log_format"),
     "SNIFallbackInventorySize": ("module", "inventory_size"),
+    "SNIFallbackClients": ("vhost", "clients"),
     "SNIFallbackCertificate": ("vhost", "fallback_certificate"),
     "SNIFallbackAction": ("vhost", "action"),
     "SNIFallbackNoticeStatus": ("vhost", "notice_status"),

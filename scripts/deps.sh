@@ -14,7 +14,7 @@ packages=(
   catch2 libbenchmark-dev
   clang-14 libclang-rt-14-dev
   curl nghttp2-client
-  python3 python3-pytest
+  python3 python3-pytest python3-openssl python3-h2 socat
   tshark
   chromium
 )

@@ -15,16 +15,16 @@ apr_status_t destroy_connection_state(void *data) {
 }
 
 // Runs before every ordinary cleanup of the connection pool, while the connection is whole: a
-// no-SNI connection that never finished its handshake nor sent an alert gets its "closed" record,
-// and one that never sent a request its inventory sighting.
+// fallback connection that never finished its handshake nor sent an alert ends as "closed", and
+// one that never sent a request gets its inventory sighting.
 void connection_end(void *data) {
     auto &state = *static_cast<ConnectionState *>(data);
-    if (!state.lacks_sni()) return;
-    if (!state.handshake_logged) {
+    if (!state.is_fallback()) return;
+    if (!state.handshake_ended) {
         state.outcome = "closed";
-        log_handshake(state);
+        end_handshake(state);
     }
-    remember_client(state, nullptr);
+    if (state.selected_at_handshake()) remember_client(state, nullptr);
 }
 
 }  // namespace

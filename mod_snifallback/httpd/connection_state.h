@@ -8,7 +8,7 @@
 //     record of an established connection is written, because the message callback is removed
 //     right after; request hooks only read them.
 //   - inventory_recorded is atomic: several request hooks may race for it; one wins.
-//   - outcome and handshake_logged are written once more at connection end (the pool's
+//   - outcome and handshake_ended are written once more at connection end (the pool's
 //     pre-cleanup), when no request of the connection runs any more.
 #pragma once
 
@@ -19,18 +19,21 @@
 
 #include "httpd/server_config.h"
 
+#include "core/client_class.h"
 #include "core/client_hello.h"
 
 namespace snifallback::glue {
 
 struct ConnectionState {
-    enum class Sni : std::uint8_t { unknown, present, absent };
-
     conn_rec *connection = nullptr;
     FingerprintMode fingerprint = FingerprintMode::nosni;
+    const NameIndex *served_names = nullptr;  // of the address; null: every SNI name is served
+    ClientClassSet handshake_classes;         // SNIFallbackClients of the address's default vhost
     bool observing = true;  // false once a callback failed: the module lets the connection be
     bool hello_seen = false;
-    Sni sni = Sni::unknown;
+    bool classified = false;  // client_class is known (from our parser, or OpenSSL's at the end)
+    ClientClass client_class = ClientClass::served;
+    std::string sni;          // the name sent in SNI, for the ip-literal and unknown-name classes
     ParseError parse_error = ParseError::ok;
     std::uint16_t offered_max_version = 0;
     std::vector<std::string> offered_alpn;
@@ -43,7 +46,7 @@ struct ConnectionState {
     // so it is only touched inside OpenSSL's callbacks, where it is certainly alive.
     bool client_finished = false;   // read the client's Finished
     bool server_finished = false;   // wrote our Finished
-    bool handshake_logged = false;  // the one handshake record of the connection is written
+    bool handshake_ended = false;   // established or failed: counted, and recorded if selected
     std::string outcome;            // "established", "alert:<name>", "closed"
     std::string tls_version;        // negotiated, once established
     int tls_version_number = 0;     // the same as OpenSSL's SSL_version()
@@ -54,7 +57,14 @@ struct ConnectionState {
 
     std::atomic<bool> inventory_recorded{false};  // counted in the client inventory
 
-    bool lacks_sni() const noexcept { return sni == Sni::absent; }
+    // A client mod_ssl cannot serve by name: no SNI, or an IP literal or unknown name in it.
+    bool is_fallback() const noexcept { return classified && client_class != ClientClass::served; }
+    bool lacks_sni() const noexcept { return classified && client_class == ClientClass::no_sni; }
+    // A fallback client whose class the address's SNIFallbackClients selects: it gets the fallback
+    // certificate and TLS profile, a handshake record and a place in the inventory.
+    bool selected_at_handshake() const noexcept {
+        return is_fallback() && handshake_classes.contains(client_class);
+    }
 };
 
 // A new state for `c`, registered in its pool (destructor, and the record of a connection that

@@ -75,6 +75,27 @@ const char *set_inventory_size(cmd_parms *cmd, void *, const char *arg) {
     return nullptr;
 }
 
+const char *set_clients(cmd_parms *cmd, void *, int argc, char *const argv[]) {
+    if (const char *error = check_scope(cmd, Scope::server_or_vhost_not_directory)) return error;
+    if (argc < 1) {
+        return apr_psprintf(cmd->pool, "%s: name at least one class: no-sni, ip-literal, "
+                            "unknown-name", cmd->cmd->name);
+    }
+    ClientClassSet classes;
+    for (int i = 0; i < argc; ++i) {
+        ClientClass c = ClientClass::served;
+        if (!parse_client_class(argv[i], c)) {
+            return apr_psprintf(cmd->pool,
+                                "%s: unknown class '%s'; the classes are no-sni (default), "
+                                "ip-literal and unknown-name",
+                                cmd->cmd->name, argv[i]);
+        }
+        classes = classes.with(c);
+    }
+    server_config(cmd->server).vhost.clients = classes;
+    return nullptr;
+}
+
 // httpd's command_rec holds every setter as `cmd_func`, a C-style "any arguments" pointer; going
 // through void(*)() is the cast compilers accept as deliberate.
 template <typename Setter>
@@ -96,6 +117,10 @@ const command_rec directives[] = {
     SNIF_TAKE1("SNIFallbackFingerprint", set_fingerprint, RSRC_CONF,
                "SNIFallbackFingerprint nosni|all|off - which TLS ClientHellos get JA3/JA4 "
                "fingerprints (default nosni: only those without SNI)"),
+    AP_INIT_TAKE_ARGV("SNIFallbackClients", as_cmd_func(set_clients), nullptr,
+                      RSRC_CONF | ACCESS_CONF,
+                      "SNIFallbackClients class... - which clients the module treats as fallback "
+                      "clients: no-sni (default), ip-literal, unknown-name"),
     SNIF_TAKE1("SNIFallbackCertificate", set_fallback_certificate, RSRC_CONF,
                "SNIFallbackCertificate ServerName[:port] - the SSL vhost whose certificates "
                "handshakes without SNI get on this address (server config or the address's "

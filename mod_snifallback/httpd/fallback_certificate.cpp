@@ -70,38 +70,51 @@ bool covers(const FallbackCertificate &fallback, const char *name) {
     return false;
 }
 
-void append_uncovered(const FallbackCertificate &fallback, const char *name,
-                      std::string &uncovered) {
-    if (name == nullptr || covers(fallback, name)) return;
-    if (!uncovered.empty()) uncovered += ", ";
-    uncovered += name;
-}
-
-// One line per address: the names of its vhosts a no-SNI client would see a certificate warning for.
-void report_coverage(apr_pool_t *p, server_rec *main_server, server_rec *default_vhost,
-                     const FallbackCertificate &fallback) {
-    std::string uncovered;
+// The names on an address a fallback client asking for them would see a certificate warning for.
+std::vector<const char *> uncovered_names(server_rec *main_server, server_rec *default_vhost,
+                                          const FallbackCertificate &fallback) {
+    std::vector<const char *> uncovered;
+    const auto check = [&](const char *name) {
+        if (name != nullptr && !covers(fallback, name)) uncovered.push_back(name);
+    };
     for (server_rec *s = main_server->next; s; s = s->next) {
         if (!share_address(s, default_vhost)) continue;
-        append_uncovered(fallback, s->server_hostname, uncovered);
+        check(s->server_hostname);
         if (s->names) {
             const auto *names = reinterpret_cast<char *const *>(s->names->elts);
-            for (int i = 0; i < s->names->nelts; ++i) append_uncovered(fallback, names[i], uncovered);
+            for (int i = 0; i < s->names->nelts; ++i) check(names[i]);
         }
     }
+    return uncovered;
+}
+
+// One line per address. The list of uncovered names is cut at the first 20: with thousands of
+// vhosts a full list is one line longer than the error log keeps.
+void report_coverage(apr_pool_t *p, server_rec *main_server, server_rec *default_vhost,
+                     const FallbackCertificate &fallback) {
+    constexpr std::size_t names_listed = 20;
+    const std::vector<const char *> uncovered = uncovered_names(main_server, default_vhost, fallback);
     const char *address = address_text(p, default_vhost);
     if (uncovered.empty()) {
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, default_vhost,
                      "SNIF0021: handshakes without SNI on %s get the certificate of %s; it covers "
                      "every ServerName and ServerAlias on that address",
                      address, fallback.vhost->server_hostname);
-    } else {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, default_vhost,
-                     "SNIF0022: handshakes without SNI on %s get the certificate of %s, which does "
-                     "not cover: %s (clients without SNI asking for these names will see a "
-                     "certificate warning)",
-                     address, fallback.vhost->server_hostname, uncovered.c_str());
+        return;
     }
+    std::string listed;
+    for (std::size_t i = 0; i < uncovered.size() && i < names_listed; ++i) {
+        if (i != 0) listed += ", ";
+        listed += uncovered[i];
+    }
+    if (uncovered.size() > names_listed) {
+        listed += apr_psprintf(p, " and %" APR_SIZE_T_FMT " more", uncovered.size() - names_listed);
+    }
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, default_vhost,
+                 "SNIF0022: handshakes without SNI on %s get the certificate of %s, which does not "
+                 "cover %" APR_SIZE_T_FMT " name(s) served there: %s (fallback clients asking for "
+                 "these names will see a certificate warning)",
+                 address, fallback.vhost->server_hostname, uncovered.size(), listed.c_str());
 }
 
 // Letters, digits, '-', '.', '_' and '*': what a ServerName or ServerAlias can hold.
@@ -222,10 +235,18 @@ int resolve_fallback_certificates(apr_pool_t *p, server_rec *main_server) {
 
 namespace {
 
-// Installs the fallback certificates on a handshake without SNI: 1 to go on, 0 to fail it.
+// Whether the handshake is one the fallback certificate is for. A hello the parser refused is
+// judged by what OpenSSL saw: no SNI at all.
+bool gets_fallback_certificate(const ConnectionState &state, SSL *ssl) {
+    if (state.classified) return state.selected_at_handshake();
+    return state.handshake_classes.contains(ClientClass::no_sni) &&
+           SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name) == nullptr;
+}
+
+// Installs the fallback certificates on a fallback client's handshake: 1 to go on, 0 to fail it.
 int use_fallback_certificate(ConnectionState &state, SSL *ssl) {
     if (state.fallback == nullptr || !state.observing) return 1;
-    if (SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name) != nullptr) return 1;  // SNI: untouched
+    if (!gets_fallback_certificate(state, ssl)) return 1;  // served by name: untouched
     // Clear first: otherwise the default vhost's certificate of another key type stays and may win.
     SSL_certs_clear(ssl);
     for (const auto &entry : state.fallback->entries) {
@@ -257,7 +278,7 @@ void attach_fallback_certificate(ConnectionState &state, SSL *ssl) {
     SSL_set_cert_cb(ssl, on_certificate, &state);
 }
 
-void isolate_no_sni_sessions(ConnectionState &state, SSL *ssl) {
+void isolate_fallback_sessions(ConnectionState &state, SSL *ssl) {
     if (state.fallback == nullptr) return;
     SSL_set_session_id_context(ssl, state.fallback->session_context,
                                state.fallback->session_context_length);

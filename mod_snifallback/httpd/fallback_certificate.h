@@ -1,10 +1,11 @@
-// SNIFallbackCertificate: which certificate a handshake without SNI gets.
+// SNIFallbackCertificate: which certificate fallback clients get (those without SNI, and those
+// with an IP literal or unknown name in it when SNIFallbackClients selects them).
 //
 // A per-connection certificate callback, set in pre_handshake, clears the default vhost's
-// certificates for a ClientHello without SNI and installs the chosen vhost's (every key type, with
-// chains). The SSL_CTX is never switched, so the default vhost's protocol range and
-// client-certificate settings stay in force. No-SNI connections get a session id context of their
-// own, so their sessions never resume into SNI sessions or back.
+// certificates for such a client and installs the chosen vhost's (every key type, with chains).
+// The SSL_CTX is never switched, so the default vhost's protocol range and client-certificate
+// settings stay in force. Fallback connections get a session id context of their own, so their
+// sessions never resume into sessions of clients served by name, or back.
 #pragma once
 
 #include "httpd/module.h"
@@ -23,7 +24,7 @@ int check_fallback_certificates(apr_pool_t *p, server_rec *main_server);
 int resolve_fallback_certificates(apr_pool_t *p, server_rec *main_server);
 // pre_handshake: the connection's certificate callback, when its address has a fallback.
 void attach_fallback_certificate(ConnectionState &state, SSL *ssl);
-// At a ClientHello without SNI, before OpenSSL looks up a session.
-void isolate_no_sni_sessions(ConnectionState &state, SSL *ssl);
+// At the ClientHello of a selected fallback client, before OpenSSL looks up a session.
+void isolate_fallback_sessions(ConnectionState &state, SSL *ssl);
 
 }  // namespace snifallback::glue

@@ -18,18 +18,35 @@ namespace {
 bool wants_fingerprint(const ConnectionState &state) noexcept {
     switch (state.fingerprint) {
         case FingerprintMode::all: return true;
-        case FingerprintMode::nosni: return state.lacks_sni();
+        case FingerprintMode::nosni: return state.is_fallback();
         default: return false;
     }
 }
 
+// Settles the connection's class; a fallback client is counted as such right away.
+void classify(ConnectionState &state, bool sni_present, std::string_view host_name) {
+    static const NameIndex no_names;
+    // Without an index (an address mod_ssl gave no context) every name counts as served.
+    state.client_class = state.served_names == nullptr && sni_present
+                             ? ClientClass::served
+                             : classify_client(sni_present, host_name,
+                                               state.served_names ? *state.served_names : no_names);
+    state.classified = true;
+    if (!state.is_fallback()) return;
+    if (state.client_class != ClientClass::no_sni) state.sni.assign(host_name);
+    count(class_counter(state.client_class, HandshakeStage::hello),
+          state.connection->base_server);
+}
+
 void observe_client_hello(ConnectionState &state, SSL *ssl, const unsigned char *buf,
                           std::size_t len) {
-    // Clients that send SNI cost one scan for the server_name extension, unless every hello is
-    // to be fingerprinted.
-    if (state.fingerprint != FingerprintMode::all && scan_for_sni(buf, len) == SniScan::present) {
-        state.sni = ConnectionState::Sni::present;
-        return;
+    // Clients that send a served name cost one scan for the server_name extension and one lookup
+    // of the name, unless every hello is to be fingerprinted.
+    std::string_view host_name;
+    const SniScan scan = scan_for_sni(buf, len, &host_name);
+    if (scan != SniScan::unknown) {
+        classify(state, scan == SniScan::present, host_name);
+        if (!state.is_fallback() && state.fingerprint != FingerprintMode::all) return;
     }
     ClientHello hello;
     state.parse_error = parse_client_hello_message(buf, len, hello);
@@ -41,28 +58,25 @@ void observe_client_hello(ConnectionState &state, SSL *ssl, const unsigned char 
                       to_string(state.parse_error));
         return;
     }
-    state.sni = hello.sni_present ? ConnectionState::Sni::present : ConnectionState::Sni::absent;
-    state.offered_max_version = hello.highest_version;
+    if (!state.classified) classify(state, hello.sni_present, hello.sni);
     if (wants_fingerprint(state)) {
         state.ja3 = ja3_string(hello);
         state.ja3_hash = ja3_hash(state.ja3);
         state.ja4 = ja4(hello);
     }
-    if (state.lacks_sni()) {
-        count(Counter::no_sni, state.connection->base_server);
-        state.offered_alpn = std::move(hello.alpn);  // last use of `hello`
-        // Before OpenSSL looks the session up: no-SNI sessions live in a context of their own.
-        isolate_no_sni_sessions(state, ssl);
-    }
+    if (!state.is_fallback()) return;
+    state.offered_max_version = hello.highest_version;
+    state.offered_alpn = std::move(hello.alpn);  // last use of `hello`
+    // Before OpenSSL looks the session up: fallback sessions live in a context of their own.
+    if (state.selected_at_handshake()) isolate_fallback_sessions(state, ssl);
 }
 
 // Both Finished messages passed: the handshake is complete. Negotiated facts are read from the SSL
 // here, inside a callback, where it is certainly alive.
 void note_established(ConnectionState &state, SSL *ssl) {
-    if (state.sni == ConnectionState::Sni::unknown) {  // our parser refused the hello: ask OpenSSL
-        const bool sent = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name) != nullptr;
-        state.sni = sent ? ConnectionState::Sni::present : ConnectionState::Sni::absent;
-        if (!sent) count(Counter::no_sni, state.connection->base_server);
+    if (!state.classified) {  // our parser refused the hello: ask OpenSSL what the client sent
+        const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+        classify(state, name != nullptr, name ? name : "");
     }
     state.outcome = "established";
     state.tls_version = SSL_get_version(ssl);
@@ -70,7 +84,7 @@ void note_established(ConnectionState &state, SSL *ssl) {
     if (const SSL_CIPHER *cipher = SSL_get_current_cipher(ssl)) {
         state.cipher = SSL_CIPHER_get_name(cipher);
     }
-    log_handshake(state);
+    end_handshake(state);
 }
 
 void observe_message(ConnectionState &state, int write_p, int content_type,
@@ -83,23 +97,23 @@ void observe_message(ConnectionState &state, int write_p, int content_type,
             observe_client_hello(state, ssl, bytes, len);
         } else if (bytes[0] == tls::handshake_finished) {
             (write_p ? state.server_finished : state.client_finished) = true;
-            if (state.client_finished && state.server_finished && !state.handshake_logged) {
+            if (state.client_finished && state.server_finished && !state.handshake_ended) {
                 note_established(state, ssl);
             }
         }
-    } else if (content_type == tls::content_alert && len >= 2 && !state.handshake_logged &&
-               state.lacks_sni()) {
+    } else if (content_type == tls::content_alert && len >= 2 && !state.handshake_ended &&
+               state.is_fallback()) {
         state.outcome = "alert:" + tls_alert_name(bytes[1]);
-        log_handshake(state);
+        end_handshake(state);
     }
 }
 
 // Whether the connection needs the message callback any more. SNI clients need nothing after their
-// hello; no-SNI ones (and hellos the parser refused) nothing after their handshake record.
+// hello; fallback clients (and hellos the parser refused) nothing after their handshake's end.
 bool observation_done(const ConnectionState &state, SSL *ssl) {
     if (!state.observing) return true;
-    return (state.hello_seen && state.sni == ConnectionState::Sni::present) ||
-           (state.handshake_logged && SSL_is_init_finished(ssl));
+    return (state.hello_seen && state.classified && !state.is_fallback()) ||
+           (state.handshake_ended && SSL_is_init_finished(ssl));
 }
 
 // OpenSSL message callback: sees every handshake message and alert of the connection, in both
@@ -134,8 +148,11 @@ int remember_ssl_context(server_rec *s, apr_pool_t *, int is_proxy, SSL_CTX *ctx
 
 int observe_handshake(conn_rec *c, SSL *ssl, int is_proxy) {
     if (is_proxy || ssl == nullptr) return DECLINED;
-    const FingerprintMode mode = server_config(c->base_server).module.effective_fingerprint();
-    ConnectionState &state = attach_connection_state(c, mode);
+    const ServerConfig &address = server_config(c->base_server);
+    ConnectionState &state =
+        attach_connection_state(c, address.module.effective_fingerprint());
+    state.served_names = address.startup.served_names;
+    state.handshake_classes = address.vhost.effective_clients();
     SSL_set_msg_callback(ssl, on_tls_message);
     SSL_set_msg_callback_arg(ssl, &state);
     attach_fallback_certificate(state, ssl);

@@ -20,6 +20,7 @@
 #include "httpd/server_config.h"
 #include "httpd/shared_stats.h"
 #include "httpd/status_handler.h"
+#include "httpd/vhost_lookup.h"
 
 namespace snifallback::glue {
 namespace {
@@ -40,6 +41,7 @@ int finish_configuration(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                      "with %s)",
                      OPENSSL_VERSION_TEXT, OpenSSL_version(OPENSSL_VERSION));
     }
+    index_served_names(pconf, s);
     int result = resolve_fallback_certificates(pconf, s);
     if (result == OK) result = verify_action_targets(pconf, s);
     if (result == OK) result = stats_post_config(pconf, plog, ptemp, s);

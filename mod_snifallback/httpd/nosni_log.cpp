@@ -46,6 +46,8 @@ void fill_connection(Record &record, const ConnectionState &state) {
     if (c->local_addr) record.local_port = c->local_addr->port;
     record.vhost = c->base_server->server_hostname;
     if (state.cert_vhost) record.cert_vhost = state.cert_vhost;
+    record.sni_class = client_class_name(state.client_class);
+    if (state.client_class != ClientClass::no_sni) record.sni = state.sni;
     if (state.offered_max_version) record.tls_offered_max = tls_version_name(state.offered_max_version);
     if (!state.tls_version.empty()) record.tls_version = state.tls_version;
     if (!state.cipher.empty()) record.cipher = state.cipher;
@@ -76,12 +78,14 @@ int open_nosni_log(apr_pool_t *pconf, apr_pool_t *, apr_pool_t *, server_rec *s)
     return OK;
 }
 
-void log_handshake(ConnectionState &state) {
-    if (state.handshake_logged || !state.lacks_sni()) return;
-    state.handshake_logged = true;
-    count(state.outcome == "established" ? Counter::no_sni_established : Counter::no_sni_failed,
+void end_handshake(ConnectionState &state) {
+    if (state.handshake_ended || !state.is_fallback()) return;
+    state.handshake_ended = true;
+    const bool established = state.outcome == "established";
+    count(class_counter(state.client_class,
+                        established ? HandshakeStage::established : HandshakeStage::failed),
           state.connection->base_server);
-    if (nosni_log == nullptr) return;
+    if (nosni_log == nullptr || !state.selected_at_handshake()) return;
     Record record;
     record.time_us = apr_time_now();
     record.event = "handshake";
@@ -99,7 +103,7 @@ void log_handshake(ConnectionState &state) {
 
 namespace {
 
-void log_request(request_rec *r, const ConnectionState &state, const RequestState *decided) {
+void log_request(request_rec *r, const ConnectionState &state, const RequestState &decided) {
     if (nosni_log == nullptr) return;
     request_rec *last = r;
     while (last->next) last = last->next;  // the final status, as mod_log_config's %>s
@@ -113,10 +117,10 @@ void log_request(request_rec *r, const ConnectionState &state, const RequestStat
     if (r->unparsed_uri) record.uri = r->unparsed_uri;
     if (r->protocol) record.protocol = r->protocol;
     if (const char *ua = header(r, "User-Agent")) record.user_agent = ua;
-    const Decision decision = decided ? decided->decision : Decision{};
-    record.action = decision_name(decision.kind);
-    if (decision.reason) record.reason = decision.reason;
-    if (decided && decided->target) record.target = decided->target;
+    record.action = decision_name(decided.decision.kind);
+    record.enforced = decided.enforced;
+    if (decided.decision.reason) record.reason = decided.decision.reason;
+    if (decided.target) record.target = decided.target;
     record.status = last->status;
     nosni_log->write(state.rendered_connection.empty()
                          ? render(record)
@@ -128,11 +132,23 @@ void log_request(request_rec *r, const ConnectionState &state, const RequestStat
 
 int record_request(request_rec *r) {
     ConnectionState *state = connection_state(r->connection);
-    if (state == nullptr || !state->lacks_sni()) return DECLINED;
+    if (state == nullptr || !state->is_fallback()) return DECLINED;
+    // Requests the module decided for; one httpd refused before that (a bad request line) is
+    // recorded when its vhost selects the connection's class, as decided "none".
+    RequestState refused;
     const RequestState *decided = find_request_state(r);
-    count_request(r->server, decided ? decided->decision.kind : Decision::Kind::none);
-    remember_client(*state, apr_table_get(r->headers_in, "User-Agent"));
-    log_request(r, *state, decided);
+    if (decided == nullptr) {
+        if (!server_config(r->server).vhost.effective_clients().contains(state->client_class)) {
+            return DECLINED;
+        }
+        refused.vhost = r->server;
+        decided = &refused;
+    }
+    count_request(decided->vhost, {state->client_class, decided->decision.kind, decided->enforced});
+    if (state->selected_at_handshake()) {
+        remember_client(*state, apr_table_get(r->headers_in, "User-Agent"));
+    }
+    log_request(r, *state, *decided);
     return DECLINED;
 }
 

@@ -1,4 +1,4 @@
-// The no-SNI log (SNIFallbackLog): fills the core's records from connections and requests and
+// The fallback clients' log (SNIFallbackLog): fills the core's records from connections and requests and
 // hands the rendered lines to the log writer. The glue never formats; the core never sees a pool.
 #pragma once
 
@@ -11,12 +11,14 @@ struct ConnectionState;
 // open_logs hook: opens SNIFallbackLog in the parent, as mod_log_config opens its logs.
 int open_nosni_log(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s);
 
-// Writes the connection's handshake record now (outcome already set); a no-op unless the
-// connection had no SNI and no record was written for it yet. Counts the handshake's end.
-void log_handshake(ConnectionState &state);
+// The handshake of a fallback client ended (outcome already set): counts it as established or
+// failed, and writes its handshake record when the address's SNIFallbackClients selects its
+// class. A no-op for clients served by name and for a handshake already ended.
+void end_handshake(ConnectionState &state);
 
-// log_transaction hook: for a request of a no-SNI connection, counts it, records the client in
-// the inventory and writes its request record (with the final status).
+// log_transaction hook: for a request the module decided for (a fallback client whose class the
+// request's vhost selects), counts it, records the client in the inventory and writes its request
+// record (with the final status).
 int record_request(request_rec *r);
 
 // Writes a probe record: what the browser SNI probe reported.

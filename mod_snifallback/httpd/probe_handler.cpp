@@ -39,7 +39,7 @@ int serve(request_rec *r, const char *type, std::string_view body) {
 
 int serve_pixel(request_rec *r) {
     ConnectionState *state = connection_state(r->connection);
-    if (state == nullptr || state->lacks_sni()) {
+    if (state == nullptr || state->is_fallback()) {  // a served name, or no pixel
         apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
         return HTTP_MISDIRECTED_REQUEST;
     }

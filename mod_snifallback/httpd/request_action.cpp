@@ -81,6 +81,9 @@ int begin_route(request_rec *r, const ConnectionState &state, const StartupState
 // The environment for the administrator: outputs only, never read back by the module.
 void set_environment(request_rec *r, const ConnectionState &state) {
     // The state outlives the request (connection pool), so its strings can be set without copy.
+    if (state.is_fallback()) {
+        apr_table_setn(r->subprocess_env, "SNIFALLBACK_CLASS", client_class_name(state.client_class));
+    }
     if (state.lacks_sni()) apr_table_setn(r->subprocess_env, "SNI_MISSING", "1");
     if (!state.ja4.empty()) {
         apr_table_setn(r->subprocess_env, "SNIFALLBACK_JA3", state.ja3_hash.c_str());
@@ -94,15 +97,20 @@ int decide_request(request_rec *r) {
     const ConnectionState *state = connection_state(r->connection);
     if (state == nullptr) return DECLINED;
     set_environment(r, *state);
-    if (!state->lacks_sni()) return DECLINED;
+    if (!state->is_fallback()) return DECLINED;
     const ServerConfig &config = server_config(r->server);
+    // Request-time handling follows the request's vhost: its SNIFallbackClients.
+    if (!config.vhost.effective_clients().contains(state->client_class)) return DECLINED;
     const ActionSetting &action = config.vhost.action;
     const char *host = apr_table_get(r->headers_in, "Host");
     if (host == nullptr) host = r->hostname ? r->hostname : "";
     const bool exempted =
         action.kind != Action::none && exempt_by_expression(r, config.vhost.exemptions);
     RequestState &decided = request_state(r);
+    decided.vhost = r->server;
     decided.decision = decide(action.kind, host, exempted);
+    decided.enforced = decided.decision.kind != Decision::Kind::none &&
+                       decided.decision.kind != Decision::Kind::exempt;
     apr_table_setn(r->subprocess_env, "SNIFALLBACK_ACTION", decision_name(decided.decision.kind));
     switch (decided.decision.kind) {
         case Decision::Kind::notice:

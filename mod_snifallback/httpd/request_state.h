@@ -1,4 +1,4 @@
-// What the module decided for one request of a no-SNI connection. Written once, by the request
+// What the module decided for one request of a fallback connection. Written once, by the request
 // hook that runs before mod_ssl's, into the request's own configuration vector; the later hooks
 // (routing, counters, the request record) read it from there. The environment variables the
 // module sets are outputs for the administrator and are never read back: SetEnv, SetEnvIf or a
@@ -12,9 +12,11 @@
 namespace snifallback::glue {
 
 struct RequestState {
-    Decision decision;               // the action taken, or why the request is exempt
-    const char *target = nullptr;    // redirect: the Location sent; vhost: the target's ServerName
-    server_rec *route_to = nullptr;  // vhost: where the request moves once mod_ssl's check ran
+    const server_rec *vhost = nullptr;  // the vhost the decision was made for (Host's)
+    Decision decision;                  // the action decided, or why the request is exempt
+    bool enforced = false;              // whether the response carries the action
+    const char *target = nullptr;       // redirect: the Location; vhost: the target's ServerName
+    server_rec *route_to = nullptr;     // vhost: where the request moves once mod_ssl's check ran
 };
 
 // The request's state; created on first use, in the request's pool.

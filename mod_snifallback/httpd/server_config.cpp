@@ -34,6 +34,7 @@ const char *merged(const char *base, const char *add) { return add != nullptr ? 
 
 VhostSettings merge_vhost(apr_pool_t *p, const VhostSettings &base, const VhostSettings &add) {
     VhostSettings out;
+    out.clients = add.clients.empty() ? base.clients : add.clients;
     out.action = add.action.set ? add.action : base.action;
     out.notice_status = merged(base.notice_status, add.notice_status, 0);
     // Exemptions add up: the server config's apply in every vhost, a vhost adds its own.
@@ -67,6 +68,10 @@ std::uint32_t ModuleSettings::effective_inventory_size() const noexcept {
 
 int VhostSettings::effective_notice_status() const noexcept {
     return merged(default_notice_status, notice_status, 0);
+}
+
+ClientClassSet VhostSettings::effective_clients() const noexcept {
+    return clients.empty() ? ClientClassSet::of(ClientClass::no_sni) : clients;
 }
 
 ServerConfig &server_config(const server_rec *s) noexcept {

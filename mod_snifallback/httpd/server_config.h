@@ -20,6 +20,8 @@
 #include <openssl/ssl.h>
 
 #include "core/action.h"
+#include "core/client_class.h"
+#include "core/name_index.h"
 #include "httpd/log_writer.h"
 
 namespace snifallback::glue {
@@ -77,6 +79,7 @@ struct ProbeUrls {
 };
 
 struct VhostSettings {
+    ClientClassSet clients;                    // SNIFallbackClients; empty = unset (no-sni)
     ActionSetting action;
     int notice_status = 0;                     // SNIFallbackNoticeStatus; 0 = unset (403)
     apr_array_header_t *exemptions = nullptr;  // SNIFallbackExempt: ap_expr_info_t *, base first
@@ -84,6 +87,7 @@ struct VhostSettings {
     FallbackCertificateSetting fallback_certificate;
 
     int effective_notice_status() const noexcept;
+    ClientClassSet effective_clients() const noexcept;
 };
 
 struct FallbackCertificate;
@@ -93,6 +97,8 @@ struct StartupState {
     int stats_slot = -1;              // this server's counters in shared memory
     server_rec *route_target = nullptr;             // SNIFallbackAction vhost, resolved
     const FallbackCertificate *fallback = nullptr;  // on an address's default vhost
+    const NameIndex *served_names = nullptr;        // on an address's default vhost: the names
+                                                    // its vhosts serve, for SNI classification
 };
 
 struct ServerConfig {

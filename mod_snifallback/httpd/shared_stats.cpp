@@ -21,12 +21,14 @@ namespace {
 constexpr const char *mutex_type = "snifallback-inventory";
 constexpr const char *shm_key = "snifallback-shm";  // process pool userdata: survives restarts
 // Names the layout: a graceful restart into a build with another layout starts afresh.
-constexpr std::uint32_t area_magic = 0x534E4600u + static_cast<std::uint32_t>(counter_count);
+constexpr std::uint32_t area_magic =
+    0x534E0000u + static_cast<std::uint32_t>(counter_count << 8 | request_cell_count);
 constexpr std::size_t vhost_name_bytes = 128;
 
-// Every counter of the table, as a lock-free atomic.
+// Every counter of the tables, as a lock-free atomic.
 struct SharedCounters {
     std::atomic<std::uint64_t> values[counter_count];
+    std::atomic<std::uint64_t> requests[request_cell_count];
 };
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free,
               "counters in shared memory must be lock-free atomics");
@@ -94,6 +96,9 @@ Counters read(const SharedCounters &shared_counters) noexcept {
     Counters out;
     for (std::size_t i = 0; i < counter_count; ++i) {
         out.values[i] = shared_counters.values[i].load(std::memory_order_relaxed);
+    }
+    for (std::size_t i = 0; i < request_cell_count; ++i) {
+        out.requests[i] = shared_counters.requests[i].load(std::memory_order_relaxed);
     }
     return out;
 }
@@ -216,14 +221,12 @@ void count(Counter counter, const server_rec *vhost) noexcept {
     }
 }
 
-void count_request(const server_rec *vhost, Decision::Kind decision) noexcept {
-    count(Counter::requests_no_sni, vhost);
-    switch (decision) {
-        case Decision::Kind::none: count(Counter::requests_none, vhost); break;
-        case Decision::Kind::exempt: count(Counter::requests_exempt, vhost); break;
-        case Decision::Kind::notice: count(Counter::requests_notice, vhost); break;
-        case Decision::Kind::redirect: count(Counter::requests_redirect, vhost); break;
-        case Decision::Kind::vhost: count(Counter::requests_vhost, vhost); break;
+void count_request(const server_rec *vhost, const RequestCell &cell) noexcept {
+    if (shared.area == nullptr) return;
+    const std::size_t index = request_cell_index(cell);
+    shared.area->total.requests[index].fetch_add(1, std::memory_order_relaxed);
+    if (SharedCounters *own = counters_of(vhost)) {
+        own->requests[index].fetch_add(1, std::memory_order_relaxed);
     }
 }
 
@@ -233,8 +236,10 @@ void remember_client(ConnectionState &state, const char *user_agent) noexcept {
     if (!shared.inventory.valid()) return;
     const InventoryLock lock;
     if (!lock.held()) return;
+    const InventoryView::Sighting sighting{user_agent ? user_agent : "",
+                                           static_cast<std::uint8_t>(state.client_class), state.sni};
     shared.inventory.record(state.connection->client_ip ? state.connection->client_ip : "",
-                            state.ja4, user_agent ? user_agent : "", apr_time_now());
+                            state.ja4, sighting, apr_time_now());
 }
 
 StatusReport read_status_report() {
@@ -254,7 +259,9 @@ StatusReport read_status_report() {
         entries = shared.inventory.snapshot_sorted();
     }
     for (const auto &entry : entries) {
-        report.clients.push_back({std::string(entry.client_ip()), std::string(entry.ja4()),
+        const auto client_class = static_cast<ClientClass>(entry.client_class);
+        report.clients.push_back({std::string(entry.client_ip()), client_class_name(client_class),
+                                  std::string(entry.sni()), std::string(entry.ja4()),
                                   std::string(entry.user_agent()), entry.count,
                                   entry.first_seen_us, entry.last_seen_us});
     }

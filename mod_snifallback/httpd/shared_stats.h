@@ -27,10 +27,10 @@ void stats_child_init(apr_pool_t *pchild, server_rec *s);
 
 // Adds one to a counter, in the server's total and in `vhost`'s own set.
 void count(Counter counter, const server_rec *vhost) noexcept;
-// One request of a no-SNI connection, by what was decided for it.
-void count_request(const server_rec *vhost, Decision::Kind decision) noexcept;
-// One inventory sighting per no-SNI connection: at its first request (with its User-Agent), or at
-// its end when it never sent one.
+// One request of a fallback connection, in its cell (class, action, enforced).
+void count_request(const server_rec *vhost, const RequestCell &cell) noexcept;
+// One inventory sighting per selected fallback connection: at its first request (with its
+// User-Agent), or at its end when it never sent one.
 void remember_client(ConnectionState &state, const char *user_agent) noexcept;
 
 // Everything the status outputs show, read from shared memory now.

@@ -1,5 +1,9 @@
 #include "httpd/vhost_lookup.h"
 
+#include "httpd/server_config.h"
+
+#include <new>
+
 #include "apr_lib.h"
 #include "apr_strings.h"
 #include "apr_network_io.h"
@@ -60,6 +64,58 @@ server_rec *default_vhost_of(server_rec *main_server, server_rec *s) noexcept {
         if (share_address(v, s)) first = v;  // reverse order: the last match came first
     }
     return first;
+}
+
+std::vector<AddressGroup> address_groups(server_rec *main_server) {
+    std::vector<server_rec *> in_file_order;  // httpd links vhosts in reverse order
+    for (server_rec *s = main_server->next; s; s = s->next) in_file_order.push_back(s);
+    std::vector<AddressGroup> groups;
+    for (auto it = in_file_order.rbegin(); it != in_file_order.rend(); ++it) {
+        bool grouped = false;
+        for (AddressGroup &group : groups) {
+            if (share_address(*it, group.default_vhost)) {
+                group.vhosts.push_back(*it);
+                grouped = true;
+            }
+        }
+        if (!grouped) groups.push_back({*it, {*it}});
+    }
+    return groups;
+}
+
+namespace {
+
+apr_status_t destroy_name_index(void *data) {
+    static_cast<NameIndex *>(data)->~NameIndex();
+    return APR_SUCCESS;
+}
+
+void add_names(NameIndex &index, const apr_array_header_t *names) {
+    if (names == nullptr) return;
+    const auto *entries = reinterpret_cast<char *const *>(names->elts);
+    for (int i = 0; i < names->nelts; ++i) {
+        if (entries[i] != nullptr) index.add(entries[i]);
+    }
+}
+
+}  // namespace
+
+void index_served_names(apr_pool_t *p, server_rec *main_server) {
+    for (server_rec *s = main_server; s; s = s->next) server_config(s).startup.served_names = nullptr;
+    std::vector<AddressGroup> groups = address_groups(main_server);
+    // TLS on an address without a <VirtualHost> is the main server's own.
+    groups.push_back({main_server, {main_server}});
+    for (const AddressGroup &group : groups) {
+        void *memory = apr_pcalloc(p, sizeof(NameIndex));
+        auto *index = new (memory) NameIndex();
+        apr_pool_cleanup_register(p, index, destroy_name_index, apr_pool_cleanup_null);
+        for (const server_rec *s : group.vhosts) {
+            if (s->server_hostname != nullptr) index->add(s->server_hostname);
+            add_names(*index, s->names);
+            add_names(*index, s->wild_names);
+        }
+        server_config(group.default_vhost).startup.served_names = index;
+    }
 }
 
 const char *address_text(apr_pool_t *p, const server_rec *s) {

@@ -2,9 +2,26 @@
 // port; and the addresses they share.
 #pragma once
 
+#include <vector>
+
 #include "httpd.h"
 
 namespace snifallback::glue {
+
+// The vhosts of one address, as mod_ssl sees them when it matches an SNI name: its default
+// (first) vhost, and every vhost that shares an address with it, in configuration order.
+struct AddressGroup {
+    server_rec *default_vhost;
+    std::vector<server_rec *> vhosts;
+};
+
+// Every address group of the configuration, found in one pass (cost grows with the number of
+// vhosts times the number of groups, not with the square of the vhosts).
+std::vector<AddressGroup> address_groups(server_rec *main_server);
+
+// post_config: gives the default vhost of every address its index of served names (StartupState::
+// served_names), so a handshake classifies its SNI name with one lookup.
+void index_served_names(apr_pool_t *p, server_rec *main_server);
 
 // The vhost whose ServerName or ServerAlias (wildcards included) equals `name`, and which listens
 // on `port` when port is non-zero; the first match in configuration order; null when none does.

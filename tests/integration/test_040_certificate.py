@@ -125,8 +125,24 @@ def test_coverage_warning_lists_exactly_the_uncovered_names(httpd, pki):
     assert warnings, httpd.new_error_log()
     # one warning per address (post_config runs once at a foreground start)
     assert len(set(w.split("] ", 3)[-1] for w in warnings)) == 1
-    listed = warnings[-1].split("does not cover: ")[1].split(" (clients")[0].split(", ")
-    assert sorted(listed) == ["b.test", "default.test", "www.b.test"]
+    count, listed = re.search(r"does not cover (\d+) name\(s\) served there: (.*?) \(fallback",
+                              warnings[-1]).groups()
+    assert int(count) == 3
+    assert sorted(listed.split(", ")) == ["b.test", "default.test", "www.b.test"]
+
+
+def test_coverage_warning_stays_one_short_line_with_many_names(httpd, pki):
+    aliases = " ".join(f"alias{i}.b.test" for i in range(45))
+    httpd.start("", before_vhosts="SNIFallbackCertificate legacy.test\n",
+                vhost_extra={"b.test": f"ServerAlias {aliases}"})
+    httpd.expected_log = [r"SNIF0022"]
+    [warning] = {ln.split("] ", 3)[-1] for ln in httpd.new_error_log().splitlines()
+                 if "SNIF0022" in ln}
+    count, listed, more = re.search(r"does not cover (\d+) name\(s\) served there: (.*?)"
+                                    r" and (\d+) more \(fallback", warning).groups()
+    # a.test, b.test, default.test and the 45 aliases
+    assert (int(count), len(listed.split(", ")), int(more)) == (48, 20, 28)
+    assert len(warning) < 1500
 
 
 def test_full_coverage_is_reported_at_info(httpd, pki):

@@ -8,6 +8,8 @@ import pytest
 
 from harness import MODULES_DIR
 
+NO_OTHER_CLASS = {f"{c}{s}": 0 for c in ("ip_literal", "unknown_name")
+                  for s in ("", "_established", "_failed")}
 STATUS = ('<Location "/snif-status">\n    SetHandler snifallback-status\n</Location>\n')
 
 
@@ -35,9 +37,10 @@ def test_counts_are_exact_across_child_processes(httpd, mpm):
         list(pool.map(lambda sni: one_request(httpd, sni), jobs))
     doc = status(httpd)
     assert doc["connections"] == {"tls": 51, "no_sni": 30, "no_sni_established": 30,
-                                  "no_sni_failed": 0}
-    assert doc["requests"] == {"no_sni": 30, "none": 30, "notice": 0, "redirect": 0, "vhost": 0,
-                               "exempt": 0}
+                                  "no_sni_failed": 0, **NO_OTHER_CLASS}
+    assert doc["requests"] == {"no_sni": 30, "ip_literal": 0, "unknown_name": 0, "none": 30,
+                               "notice": 0, "redirect": 0, "vhost": 0, "exempt": 0,
+                               "reported": 0}
     assert doc["vhosts"]["default.test"]["connections"]["no_sni"] == 30
     [client] = doc["clients"]
     assert (client["client_ip"], client["count"], client["user_agent"]) == (
