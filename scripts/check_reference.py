@@ -25,6 +25,8 @@ SETTINGS = {
     "SNIFallbackInventorySize": ("module", "inventory_size"),
     "SNIFallbackClients": ("vhost", "clients"),
     "SNIFallbackCertificate": ("vhost", "fallback_certificate"),
+    "SNIFallbackProtocol": ("vhost", "tls_profile"),
+    "SNIFallbackCipherSuite": ("vhost", "tls_profile"),
     "SNIFallbackAction": ("vhost", "action"),
     "SNIFallbackNoticeStatus": ("vhost", "notice_status"),
     "SNIFallbackExempt": ("vhost", "exemptions"),

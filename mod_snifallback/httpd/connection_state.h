@@ -29,6 +29,7 @@ struct ConnectionState {
     FingerprintMode fingerprint = FingerprintMode::nosni;
     const NameIndex *served_names = nullptr;  // of the address; null: every SNI name is served
     ClientClassSet handshake_classes;         // SNIFallbackClients of the address's default vhost
+    const TlsProfileSetting *tls_profile = nullptr;  // the address's; null: none set
     bool observing = true;  // false once a callback failed: the module lets the connection be
     bool hello_seen = false;
     bool classified = false;  // client_class is known (from our parser, or OpenSSL's at the end)

@@ -12,6 +12,7 @@
 #include "httpd/action_config.h"
 #include "httpd/fallback_certificate.h"
 #include "httpd/probe_handler.h"
+#include "httpd/tls_profile.h"
 
 namespace snifallback::glue {
 namespace {
@@ -124,6 +125,14 @@ const command_rec directives[] = {
     SNIF_TAKE1("SNIFallbackCertificate", set_fallback_certificate, RSRC_CONF,
                "SNIFallbackCertificate ServerName[:port] - the SSL vhost whose certificates "
                "handshakes without SNI get on this address (server config or the address's "
+               "first vhost)"),
+    AP_INIT_TAKE_ARGV("SNIFallbackProtocol", as_cmd_func(set_fallback_protocol), nullptr,
+                      RSRC_CONF,
+                      "SNIFallbackProtocol [+-]protocol ... - protocols of fallback handshakes, in "
+                      "SSLProtocol's syntax (server config or the address's first vhost)"),
+    SNIF_TAKE1("SNIFallbackCipherSuite", set_fallback_cipher_suite, RSRC_CONF,
+               "SNIFallbackCipherSuite cipher-string - OpenSSL cipher string (TLS 1.2 and below, "
+               "@SECLEVEL=n allowed) of fallback handshakes (server config or the address's "
                "first vhost)"),
     AP_INIT_TAKE_ARGV("SNIFallbackAction", as_cmd_func(set_action), nullptr,
                       RSRC_CONF | ACCESS_CONF,

@@ -11,6 +11,7 @@
 #include "httpd/nosni_log.h"
 #include "httpd/server_config.h"
 #include "httpd/shared_stats.h"
+#include "httpd/tls_profile.h"
 
 namespace snifallback::glue {
 namespace {
@@ -67,8 +68,11 @@ void observe_client_hello(ConnectionState &state, SSL *ssl, const unsigned char 
     if (!state.is_fallback()) return;
     state.offered_max_version = hello.highest_version;
     state.offered_alpn = std::move(hello.alpn);  // last use of `hello`
+    if (!state.selected_at_handshake()) return;
     // Before OpenSSL looks the session up: fallback sessions live in a context of their own.
-    if (state.selected_at_handshake()) isolate_fallback_sessions(state, ssl);
+    isolate_fallback_sessions(state, ssl);
+    // Before OpenSSL picks the version and the cipher.
+    apply_tls_profile(state, ssl);
 }
 
 // Both Finished messages passed: the handshake is complete. Negotiated facts are read from the SSL
@@ -153,6 +157,7 @@ int observe_handshake(conn_rec *c, SSL *ssl, int is_proxy) {
         attach_connection_state(c, address.module.effective_fingerprint());
     state.served_names = address.startup.served_names;
     state.handshake_classes = address.vhost.effective_clients();
+    if (!address.vhost.tls_profile.empty()) state.tls_profile = &address.vhost.tls_profile;
     SSL_set_msg_callback(ssl, on_tls_message);
     SSL_set_msg_callback_arg(ssl, &state);
     attach_fallback_certificate(state, ssl);

@@ -20,6 +20,7 @@
 #include "httpd/server_config.h"
 #include "httpd/shared_stats.h"
 #include "httpd/status_handler.h"
+#include "httpd/tls_profile.h"
 #include "httpd/vhost_lookup.h"
 
 namespace snifallback::glue {
@@ -28,9 +29,12 @@ namespace {
 // check_config (also run by `apachectl -t`): every name the configuration mentions exists and
 // each directive sits where it has an effect. Both checks run, so one test shows every mistake.
 int check_configuration(apr_pool_t *pconf, apr_pool_t *, apr_pool_t *, server_rec *s) {
-    const int certificates = check_fallback_certificates(pconf, s);
-    const int targets = check_action_targets(pconf, s);
-    return certificates != OK ? certificates : targets;
+    const int results[] = {check_fallback_certificates(pconf, s), check_action_targets(pconf, s),
+                           check_tls_profiles(pconf, s)};
+    for (const int result : results) {
+        if (result != OK) return result;
+    }
+    return OK;
 }
 
 // post_config, after mod_ssl's: the SSL_CTXs exist now.
@@ -44,6 +48,7 @@ int finish_configuration(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     index_served_names(pconf, s);
     int result = resolve_fallback_certificates(pconf, s);
     if (result == OK) result = verify_action_targets(pconf, s);
+    if (result == OK) result = report_tls_profiles(pconf, s);
     if (result == OK) result = stats_post_config(pconf, plog, ptemp, s);
     return result;
 }

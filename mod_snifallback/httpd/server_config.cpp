@@ -32,6 +32,18 @@ T merged(T base, T add, T unset) {
 
 const char *merged(const char *base, const char *add) { return add != nullptr ? add : base; }
 
+TlsProfileSetting merge_profile(const TlsProfileSetting &base, const TlsProfileSetting &add) {
+    if (add.empty()) return base;
+    TlsProfileSetting out = add;
+    if (add.protocol_text == nullptr) {
+        out.protocol_text = base.protocol_text;
+        out.min_version = base.min_version;
+        out.max_version = base.max_version;
+    }
+    if (add.cipher_suite == nullptr) out.cipher_suite = base.cipher_suite;
+    return out;
+}
+
 VhostSettings merge_vhost(apr_pool_t *p, const VhostSettings &base, const VhostSettings &add) {
     VhostSettings out;
     out.clients = add.clients.empty() ? base.clients : add.clients;
@@ -49,6 +61,7 @@ VhostSettings merge_vhost(apr_pool_t *p, const VhostSettings &base, const VhostS
     out.fallback_certificate = add.fallback_certificate.name != nullptr
                                    ? add.fallback_certificate
                                    : base.fallback_certificate;
+    out.tls_profile = merge_profile(base.tls_profile, add.tls_profile);
     return out;
 }
 

@@ -71,6 +71,19 @@ struct FallbackCertificateSetting {
     const server_rec *set_in = nullptr;
 };
 
+// SNIFallbackProtocol and SNIFallbackCipherSuite: the TLS profile of fallback handshakes on an
+// address; each inherited on its own. set_in: where the latest of them was written.
+struct TlsProfileSetting {
+    const char *protocol_text = nullptr;  // the directive's words, for messages; null: unset
+    std::uint16_t min_version = 0;        // wire versions
+    std::uint16_t max_version = 0;
+    const char *cipher_suite = nullptr;   // an OpenSSL cipher string; null: unset
+    const server_rec *set_in = nullptr;
+    DirectiveSource source;
+
+    bool empty() const noexcept { return protocol_text == nullptr && cipher_suite == nullptr; }
+};
+
 // SNIFallbackProbePixel, SNIFallbackProbeSuccess, SNIFallbackProbeFailure.
 struct ProbeUrls {
     const char *pixel = nullptr;
@@ -85,6 +98,7 @@ struct VhostSettings {
     apr_array_header_t *exemptions = nullptr;  // SNIFallbackExempt: ap_expr_info_t *, base first
     ProbeUrls probe;
     FallbackCertificateSetting fallback_certificate;
+    TlsProfileSetting tls_profile;
 
     int effective_notice_status() const noexcept;
     ClientClassSet effective_clients() const noexcept;
