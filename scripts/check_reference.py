@@ -29,6 +29,8 @@ SETTINGS = {
     "SNIFallbackCipherSuite": ("vhost", "tls_profile"),
     "SNIFallbackAction": ("vhost", "action"),
     "SNIFallbackNoticeStatus": ("vhost", "notice_status"),
+    "SNIFallbackMode": ("vhost", "mode"),
+    "SNIFallbackEnforceIf": ("vhost", "enforce_if"),
     "SNIFallbackExempt": ("vhost", "exemptions"),
     "SNIFallbackProbePixel": ("vhost", "probe"),
     "SNIFallbackProbeSuccess": ("vhost", "probe"),

@@ -60,6 +60,11 @@ std::string render_status_json(const StatusReport &report) {
         first = false;
         append_json_string(out, vhost.name);
         out += ":{";
+        if (!vhost.forecast.empty()) {
+            out += "\"forecast\":";
+            append_json_string(out, vhost.forecast);
+            out += ',';
+        }
         append_counters(out, vhost.counters);
         out += '}';
     }
@@ -132,6 +137,9 @@ std::string render_status_html(const StatusReport &report) {
         }
         out += "</tr>\n";
     };
+    out += "<tr><th>a request without SNI gets</th><td></td>";
+    for (const auto &vhost : report.vhosts) out += "<td>" + html_escape(vhost.forecast) + "</td>";
+    out += "</tr>\n";
     for (const CounterDescription &counter : counter_descriptions) {
         row(counter.label, [&](const Counters &c) { return c[counter.id]; });
     }

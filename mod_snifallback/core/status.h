@@ -13,6 +13,7 @@ namespace snifallback {
 struct VhostCounters {
     std::string name;  // ServerName (configuration, trusted)
     Counters counters;
+    std::string forecast;  // what a request without SNI gets (forecast.h); empty: not known
 };
 
 struct ClientRow {

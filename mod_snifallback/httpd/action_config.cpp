@@ -89,35 +89,25 @@ const char *parse_redirect(cmd_parms *cmd, int argc, char *const argv[], ActionS
     return nullptr;
 }
 
-void log_action_summary(apr_pool_t *p, server_rec *s, const VhostSettings &settings) {
-    const char *what = "";
+}  // namespace
+
+const char *describe_action(apr_pool_t *p, const VhostSettings &settings) {
     const ActionSetting &action = settings.action;
     switch (action.kind) {
         case Action::notice:
-            what =
-                apr_psprintf(p, "notice (%s, status %d)",
-                             action.notice_file ? action.notice_file : "built-in page",
-                             settings.effective_notice_status());
-            break;
+            return apr_psprintf(p, "notice (%s, status %d)",
+                                action.notice_file ? action.notice_file : "built-in page",
+                                settings.effective_notice_status());
         case Action::redirect:
-            what = apr_psprintf(p, "redirect %d to %s...", action.redirect_status,
+            return apr_psprintf(p, "redirect %d to %s...", action.redirect_status,
                                 action.redirect_origin);
-            break;
         case Action::vhost:
-            what = apr_psprintf(p, "vhost %s", action.route_name);
-            break;
+            return apr_psprintf(p, "vhost %s", action.route_name);
         case Action::none:
-            return;
+            break;
     }
-    const int exemptions = settings.exemptions ? settings.exemptions->nelts : 0;
-    ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
-                 "SNIF0035: requests without SNI for %s (%s) get %s; %d SNIFallbackExempt "
-                 "expression(s), IP-literal Hosts exempt",
-                 s->server_hostname ? s->server_hostname : "the main server", address_text(p, s),
-                 what, exemptions);
+    return "none";
 }
-
-}  // namespace
 
 const char *set_action(cmd_parms *cmd, void *, int argc, char *const argv[]) {
     if (const char *error = check_scope(cmd, Scope::server_or_vhost_not_directory)) return error;
@@ -177,6 +167,34 @@ const char *set_exempt(cmd_parms *cmd, void *, const char *arg) {
     return nullptr;
 }
 
+const char *set_mode(cmd_parms *cmd, void *, const char *arg) {
+    if (const char *error = check_scope(cmd, Scope::server_or_vhost_not_directory)) return error;
+    EnforcementMode &mode = server_config(cmd->server).vhost.mode;
+    if (!strcasecmp(arg, "enforce")) {
+        mode = EnforcementMode::enforce;
+    } else if (!strcasecmp(arg, "report")) {
+        mode = EnforcementMode::report;
+    } else {
+        return apr_psprintf(cmd->pool,
+                            "%s: unknown mode '%s'; use enforce (default: the action shapes the "
+                            "response) or report (the action is decided and recorded only)",
+                            cmd->cmd->name, arg);
+    }
+    return nullptr;
+}
+
+const char *set_enforce_if(cmd_parms *cmd, void *, const char *arg) {
+    if (const char *error = check_scope(cmd, Scope::server_or_vhost_not_directory)) return error;
+    const char *error = nullptr;
+    ap_expr_info_t *expr = ap_expr_parse_cmd(cmd, arg, 0, &error, nullptr);
+    if (error != nullptr) {
+        return apr_psprintf(cmd->pool, "%s: cannot parse the expression '%s': %s", cmd->cmd->name,
+                            arg, error);
+    }
+    server_config(cmd->server).vhost.enforce_if = expr;
+    return nullptr;
+}
+
 int check_action_targets(apr_pool_t *p, server_rec *main_server) {
     int result = OK;
     for (server_rec *s = main_server; s; s = s->next) {
@@ -198,13 +216,7 @@ int check_action_targets(apr_pool_t *p, server_rec *main_server) {
     return result;
 }
 
-int verify_action_targets(apr_pool_t *p, server_rec *main_server) {
-    if (startup_summary_wanted()) {
-        std::vector<server_rec *> in_file_order;  // httpd links vhosts in reverse order
-        for (server_rec *s = main_server->next; s; s = s->next)
-            in_file_order.insert(in_file_order.begin(), s);
-        for (server_rec *s : in_file_order) log_action_summary(p, s, server_config(s).vhost);
-    }
+int verify_action_targets(apr_pool_t *, server_rec *main_server) {
     for (server_rec *s = main_server; s; s = s->next) {
         const ServerConfig &config = server_config(s);
         if (config.startup.route_target == nullptr) continue;

@@ -144,6 +144,12 @@ const command_rec directives[] = {
     SNIF_TAKE1("SNIFallbackExempt", set_exempt, RSRC_CONF | ACCESS_CONF,
                "SNIFallbackExempt expression - requests matching this Apache expression are "
                "exempt from SNIFallbackAction (repeatable; any match exempts)"),
+    SNIF_TAKE1("SNIFallbackMode", set_mode, RSRC_CONF | ACCESS_CONF,
+               "SNIFallbackMode enforce|report - enforce the action (default), or decide and "
+               "record it only"),
+    SNIF_TAKE1("SNIFallbackEnforceIf", set_enforce_if, RSRC_CONF | ACCESS_CONF,
+               "SNIFallbackEnforceIf expression - enforce the action only for requests where this "
+               "Apache expression is true; report it for the others"),
     SNIF_TAKE1("SNIFallbackInventorySize", set_inventory_size, RSRC_CONF,
                "SNIFallbackInventorySize N - how many of the most frequent clients without SNI "
                "the shared inventory keeps (default 64)"),

@@ -278,6 +278,12 @@ void attach_fallback_certificate(ConnectionState &state, SSL *ssl) {
     SSL_set_cert_cb(ssl, on_certificate, &state);
 }
 
+std::vector<X509 *> server_certificates(SSL_CTX *ctx) {
+    std::vector<X509 *> certificates;
+    for (const auto &entry : certificates_of(ctx)) certificates.push_back(entry.certificate);
+    return certificates;
+}
+
 void isolate_fallback_sessions(ConnectionState &state, SSL *ssl) {
     if (state.fallback == nullptr) return;
     SSL_set_session_id_context(ssl, state.fallback->session_context,

@@ -10,6 +10,8 @@
 
 #include "httpd/module.h"
 
+#include <vector>
+
 #include <openssl/ssl.h>
 
 namespace snifallback::glue {
@@ -24,6 +26,9 @@ int check_fallback_certificates(apr_pool_t *p, server_rec *main_server);
 int resolve_fallback_certificates(apr_pool_t *p, server_rec *main_server);
 // pre_handshake: the connection's certificate callback, when its address has a fallback.
 void attach_fallback_certificate(ConnectionState &state, SSL *ssl);
+// Every server certificate mod_ssl configured in `ctx` (one per key type).
+std::vector<X509 *> server_certificates(SSL_CTX *ctx);
+
 // At the ClientHello of a selected fallback client, before OpenSSL looks up a session.
 void isolate_fallback_sessions(ConnectionState &state, SSL *ssl);
 

@@ -17,6 +17,7 @@
 #include "httpd/nosni_log.h"
 #include "httpd/probe_handler.h"
 #include "httpd/request_action.h"
+#include "httpd/request_forecast.h"
 #include "httpd/server_config.h"
 #include "httpd/shared_stats.h"
 #include "httpd/status_handler.h"
@@ -49,6 +50,7 @@ int finish_configuration(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     int result = resolve_fallback_certificates(pconf, s);
     if (result == OK) result = verify_action_targets(pconf, s);
     if (result == OK) result = report_tls_profiles(pconf, s);
+    if (result == OK) result = forecast_requests(pconf, s);
     if (result == OK) result = stats_post_config(pconf, plog, ptemp, s);
     return result;
 }

@@ -49,7 +49,8 @@ int answer_notice(request_rec *r, const VhostSettings &settings) {
     return status;
 }
 
-int answer_redirect(request_rec *r, const ActionSetting &action, RequestState &decided) {
+// Where a redirect goes for this request (also when it is only reported).
+const char *redirect_location(request_rec *r, const ActionSetting &action) {
     const char *error = nullptr;
     const char *evaluated = ap_expr_str_exec(r, action.redirect_url, &error);
     if (error != nullptr || evaluated == nullptr) {
@@ -60,22 +61,48 @@ int answer_redirect(request_rec *r, const ActionSetting &action, RequestState &d
         evaluated = "";
     }
     const std::string target = safe_redirect_target(action.redirect_origin, evaluated);
-    const char *location = apr_pstrmemdup(r->pool, target.data(), target.size());
-    apr_table_setn(r->err_headers_out, "Location", location);
+    return apr_pstrmemdup(r->pool, target.data(), target.size());
+}
+
+int answer_redirect(request_rec *r, const ActionSetting &action, const RequestState &decided) {
+    apr_table_setn(r->err_headers_out, "Location", decided.target);
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
-    decided.target = location;
     return action.redirect_status;
 }
 
 // Prepares a `vhost` action; the move happens in finish_route, once mod_ssl's check has run.
-int begin_route(request_rec *r, const ConnectionState &state, const StartupState &startup,
-                RequestState &decided) {
-    if (startup.route_target == nullptr) return DECLINED;
-    decided.route_to = startup.route_target;
-    decided.target = startup.route_target->server_hostname;
+int begin_route(request_rec *r, const ConnectionState &state, RequestState &decided) {
+    if (decided.route_to == nullptr) return DECLINED;
     // mod_ssl compares the request's vhost with the handshake's; keep them equal until it has.
     r->server = state.connection->base_server;
     return DECLINED;
+}
+
+// The target of a redirect or route, recorded whether or not the action is enforced.
+void find_target(request_rec *r, const ServerConfig &config, RequestState &decided) {
+    if (decided.decision.kind == Decision::Kind::redirect) {
+        decided.target = redirect_location(r, config.vhost.action);
+    } else if (decided.decision.kind == Decision::Kind::vhost && config.startup.route_target) {
+        decided.route_to = config.startup.route_target;
+        decided.target = config.startup.route_target->server_hostname;
+    }
+}
+
+// Whether the decided action shapes this response: SNIFallbackMode, then SNIFallbackEnforceIf.
+// An expression that fails is taken as false: the action is reported, the response left alone.
+bool enforced_here(request_rec *r, const VhostSettings &settings) {
+    if (settings.reports_only()) return false;
+    if (settings.enforce_if == nullptr) return true;
+    const char *error = nullptr;
+    const int result = ap_expr_exec(r, settings.enforce_if, &error);
+    if (error != nullptr) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "SNIF0037: SNIFallbackEnforceIf expression failed: %s (the action is "
+                      "reported, not enforced)",
+                      error);
+        return false;
+    }
+    return result > 0;
 }
 
 // The environment for the administrator: outputs only, never read back by the module.
@@ -109,16 +136,23 @@ int decide_request(request_rec *r) {
     RequestState &decided = request_state(r);
     decided.vhost = r->server;
     decided.decision = decide(action.kind, host, exempted);
-    decided.enforced = decided.decision.kind != Decision::Kind::none &&
-                       decided.decision.kind != Decision::Kind::exempt;
+    const bool acts = decided.decision.kind != Decision::Kind::none &&
+                      decided.decision.kind != Decision::Kind::exempt;
+    decided.enforced = acts && enforced_here(r, config.vhost);
     apr_table_setn(r->subprocess_env, "SNIFALLBACK_ACTION", decision_name(decided.decision.kind));
+    apr_table_setn(r->subprocess_env, "SNIFALLBACK_ENFORCED", decided.enforced ? "1" : "0");
+    find_target(r, config, decided);
+    if (!decided.enforced) {  // reported: the response is left alone, no route is taken
+        decided.route_to = nullptr;
+        return DECLINED;
+    }
     switch (decided.decision.kind) {
         case Decision::Kind::notice:
             return answer_notice(r, config.vhost);
         case Decision::Kind::redirect:
             return answer_redirect(r, action, decided);
         case Decision::Kind::vhost:
-            return begin_route(r, *state, config.startup, decided);
+            return begin_route(r, *state, decided);
         default:
             return DECLINED;
     }

@@ -48,6 +48,8 @@ VhostSettings merge_vhost(apr_pool_t *p, const VhostSettings &base, const VhostS
     VhostSettings out;
     out.clients = add.clients.empty() ? base.clients : add.clients;
     out.action = add.action.set ? add.action : base.action;
+    out.mode = merged(base.mode, add.mode, EnforcementMode::unset);
+    out.enforce_if = add.enforce_if != nullptr ? add.enforce_if : base.enforce_if;
     out.notice_status = merged(base.notice_status, add.notice_status, 0);
     // Exemptions add up: the server config's apply in every vhost, a vhost adds its own.
     if (base.exemptions != nullptr && add.exemptions != nullptr) {

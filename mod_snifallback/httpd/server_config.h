@@ -21,6 +21,7 @@
 
 #include "core/action.h"
 #include "core/client_class.h"
+#include "core/forecast.h"
 #include "core/name_index.h"
 #include "httpd/log_writer.h"
 
@@ -91,9 +92,14 @@ struct ProbeUrls {
     const char *failure = nullptr;
 };
 
+// SNIFallbackMode: whether a decided action shapes the response, or is only recorded.
+enum class EnforcementMode { unset, enforce, report };
+
 struct VhostSettings {
     ClientClassSet clients;                    // SNIFallbackClients; empty = unset (no-sni)
     ActionSetting action;
+    EnforcementMode mode = EnforcementMode::unset;  // SNIFallbackMode (default enforce)
+    ap_expr_info_t *enforce_if = nullptr;           // SNIFallbackEnforceIf
     int notice_status = 0;                     // SNIFallbackNoticeStatus; 0 = unset (403)
     apr_array_header_t *exemptions = nullptr;  // SNIFallbackExempt: ap_expr_info_t *, base first
     ProbeUrls probe;
@@ -102,6 +108,8 @@ struct VhostSettings {
 
     int effective_notice_status() const noexcept;
     ClientClassSet effective_clients() const noexcept;
+    // Whether decided actions are enforced at all here (SNIFallbackEnforceIf may still say no).
+    bool reports_only() const noexcept { return mode == EnforcementMode::report; }
 };
 
 struct FallbackCertificate;
@@ -111,6 +119,8 @@ struct StartupState {
     int stats_slot = -1;              // this server's counters in shared memory
     server_rec *route_target = nullptr;             // SNIFallbackAction vhost, resolved
     const FallbackCertificate *fallback = nullptr;  // on an address's default vhost
+    Forecast forecast = Forecast::served;           // what a request without SNI gets (see
+    Forecast forecast_without_action = Forecast::served;  // forecast.h), and mod_ssl's part
     const NameIndex *served_names = nullptr;        // on an address's default vhost: the names
                                                     // its vhosts serve, for SNI classification
 };

@@ -242,14 +242,23 @@ void remember_client(ConnectionState &state, const char *user_agent) noexcept {
                             state.ja4, sighting, apr_time_now());
 }
 
-StatusReport read_status_report() {
+StatusReport read_status_report(const server_rec *main_server) {
     StatusReport report;
     if (shared.area == nullptr) return report;
     report.total = read(shared.area->total);
     const std::uint32_t used = shared.area->vhost_used.load();
     for (std::uint32_t i = 0; i < used; ++i) {
         if (shared.vhosts[i].name[0] == '\0') continue;  // the unnamed main server
-        report.vhosts.push_back({shared.vhosts[i].name, read(shared.vhosts[i].counters)});
+        report.vhosts.push_back({shared.vhosts[i].name, read(shared.vhosts[i].counters), {}});
+    }
+    // The forecast is configuration: taken from this generation's vhosts (the first of a name).
+    for (const server_rec *s = main_server->next; s; s = s->next) {
+        const ServerConfig &config = server_config(s);
+        if (config.startup.ssl_ctx == nullptr || config.startup.stats_slot < 0) continue;
+        const char *name = shared.vhosts[config.startup.stats_slot].name;
+        for (VhostCounters &vhost : report.vhosts) {
+            if (vhost.name == name) vhost.forecast = forecast_name(config.startup.forecast);
+        }
     }
     if (!shared.inventory.valid()) return report;
     std::vector<InventoryEntry> entries;

@@ -33,7 +33,8 @@ void count_request(const server_rec *vhost, const RequestCell &cell) noexcept;
 // User-Agent), or at its end when it never sent one.
 void remember_client(ConnectionState &state, const char *user_agent) noexcept;
 
-// Everything the status outputs show, read from shared memory now.
-StatusReport read_status_report();
+// Everything the status outputs show: counters and inventory read from shared memory now, the
+// vhosts' forecast from the configuration whose main server is `main_server`.
+StatusReport read_status_report(const server_rec *main_server);
 
 }  // namespace snifallback::glue

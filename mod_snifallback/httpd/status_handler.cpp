@@ -3,6 +3,7 @@
 #include <cstring>
 #include <string>
 
+#include "http_main.h"
 #include "http_protocol.h"
 #include "mod_status.h"
 
@@ -14,7 +15,7 @@ namespace snifallback::glue {
 int serve_status(request_rec *r) {
     r->allowed |= (AP_METHOD_BIT << M_GET);
     if (r->method_number != M_GET) return HTTP_METHOD_NOT_ALLOWED;
-    const StatusReport report = read_status_report();
+    const StatusReport report = read_status_report(ap_server_conf);
     const bool json = r->args != nullptr && strstr(r->args, "json") != nullptr;
     const std::string body = json ? render_status_json(report) : render_status_html(report);
     ap_set_content_type(r, json ? "application/json" : "text/html; charset=utf-8");
@@ -24,7 +25,7 @@ int serve_status(request_rec *r) {
 }
 
 int add_status_section(request_rec *r, int flags) {
-    const StatusReport report = read_status_report();
+    const StatusReport report = read_status_report(ap_server_conf);
     if (flags & AP_STATUS_SHORT) {
         ap_rputs(render_status_auto(report.total).c_str(), r);
         return OK;

@@ -1,8 +1,10 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <tuple>
 
 #include "core/action.h"
+#include "core/forecast.h"
 
 using snifallback::Action;
 using snifallback::Decision;
@@ -78,4 +80,50 @@ TEST_CASE("the built-in notice page is small and self-contained") {
     CHECK(page.find("SNI") != std::string::npos);
     CHECK(page.find("src=") == std::string::npos);   // no images, scripts
     CHECK(page.find("href=") == std::string::npos);  // no stylesheets or links
+}
+
+TEST_CASE("forecast: mod_ssl's checks for a request without SNI", "[forecast]") {
+    using snifallback::Forecast;
+    using snifallback::SniVhostPolicy;
+    using snifallback::VhostComparison;
+    const VhostComparison same{true, false, false};
+    const VhostComparison other_certificate{false, true, false};
+    const VhostComparison other_auth{false, false, true};
+    const VhostComparison compatible{false, false, false};
+    using Case = std::tuple<SniVhostPolicy, VhostComparison, Forecast, Forecast, Forecast>;
+    // policy, comparison, outcome, outcome with the strict check, outcome of a route
+    auto [policy, comparison, outcome, strict, routed] =
+        GENERATE_COPY(table<SniVhostPolicy, VhostComparison, Forecast, Forecast, Forecast>({
+            Case{SniVhostPolicy::secure, same, Forecast::served, Forecast::forbidden,
+                 Forecast::vhost},
+            Case{SniVhostPolicy::secure, other_certificate, Forecast::misdirected,
+                 Forecast::forbidden, Forecast::vhost},
+            Case{SniVhostPolicy::secure, other_auth, Forecast::misdirected, Forecast::forbidden,
+                 Forecast::vhost},
+            Case{SniVhostPolicy::authonly, other_certificate, Forecast::served,
+                 Forecast::forbidden, Forecast::vhost},
+            Case{SniVhostPolicy::authonly, other_auth, Forecast::misdirected,
+                 Forecast::forbidden, Forecast::vhost},
+            Case{SniVhostPolicy::insecure, other_auth, Forecast::forbidden, Forecast::forbidden,
+                 Forecast::vhost},
+            Case{SniVhostPolicy::strict, compatible, Forecast::misdirected, Forecast::forbidden,
+                 Forecast::vhost},
+        }));
+    CHECK(snifallback::mod_ssl_forecast(policy, false, comparison) == outcome);
+    CHECK(snifallback::mod_ssl_forecast(policy, true, comparison) == strict);
+    CHECK(snifallback::request_forecast(snifallback::Action::vhost, true, true, strict) ==
+          Forecast::forbidden);  // the strict check's 403 wins over a route
+    CHECK(snifallback::request_forecast(snifallback::Action::vhost, true, false, outcome) ==
+          routed);
+    CHECK(snifallback::request_forecast(snifallback::Action::notice, false, false, outcome) ==
+          outcome);
+    CHECK(snifallback::request_forecast(snifallback::Action::redirect, true, true, strict) ==
+          Forecast::redirect);
+}
+
+TEST_CASE("forecast: policy names", "[forecast]") {
+    CHECK(snifallback::parse_sni_vhost_policy("AuthOnly") == snifallback::SniVhostPolicy::authonly);
+    CHECK_FALSE(snifallback::parse_sni_vhost_policy("lax"));
+    CHECK(std::string(snifallback::forecast_name(snifallback::Forecast::misdirected)) ==
+          "misdirected");
 }

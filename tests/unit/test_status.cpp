@@ -30,7 +30,7 @@ StatusReport sample() {
     b[Counter::ip_literal] = 2;
     b[{ClientClass::no_sni, Decision::Kind::notice, true}] = 3;
     b[{ClientClass::ip_literal, Decision::Kind::notice, false}] = 2;
-    report.vhosts = {{"default.test", a}, {"b.test", b}};
+    report.vhosts = {{"default.test", a, "served"}, {"b.test", b, "misdirected"}};
     report.total += a;
     report.total += b;
     ClientRow client;
@@ -69,6 +69,7 @@ TEST_CASE("status JSON has the documented keys and escapes client text", "[statu
     CHECK(doc["requests"]["vhost"].text == "0");
     CHECK(doc["vhosts"]["b.test"]["requests"]["notice"].text == "5");
     CHECK(doc["vhosts"]["b.test"]["connections"]["ip_literal"].text == "2");
+    CHECK(doc["vhosts"]["b.test"]["forecast"].str() == "misdirected");
     REQUIRE(doc["clients"].items.size() == 1);
     const auto &client = doc["clients"].items[0];
     CHECK(client["client_ip"].str() == "192.0.2.7");
