@@ -17,6 +17,8 @@ packages=(
   python3 python3-pytest
   tshark
   chromium
+  # the Debian package (cmake --build build --target package) and its tests
+  dpkg-dev file lintian
 )
 
 if [ "${1:-}" = bench ]; then
