@@ -19,6 +19,8 @@ packages=(
   chromium
   # the Debian package (cmake --build build --target package) and its tests
   dpkg-dev file lintian
+  # log rotation and syslog with the real daemons (tests/integration/test_110_*)
+  logrotate rsyslog
 )
 
 if [ "${1:-}" = bench ]; then
