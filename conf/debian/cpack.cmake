@@ -1,6 +1,7 @@
 # The Debian package libapache2-mod-snifallback, made by CPack's DEB generator:
 #
-#   cmake --build build --target package    ->  build/libapache2-mod-snifallback_<version>_<arch>.deb
+#   cmake --build build --target package
+#   -> build/libapache2-mod-snifallback_<version>_<arch>.deb
 #
 # Included from the top-level CMakeLists.txt once the module (install component "module") and
 # snifallback-fp with its manual page (component "cli") are defined. This file adds the component
@@ -66,7 +67,8 @@ foreach(pair "${deb_build}/changelog|changelog" "${PROJECT_SOURCE_DIR}/README.md
 endforeach()
 add_custom_target(snifallback_deb_docs ALL DEPENDS ${deb_gz_outputs})
 
-install(FILES ${PROJECT_SOURCE_DIR}/conf/snifallback.load ${PROJECT_SOURCE_DIR}/conf/snifallback.conf
+install(FILES ${PROJECT_SOURCE_DIR}/conf/snifallback.load
+              ${PROJECT_SOURCE_DIR}/conf/snifallback.conf
         DESTINATION /etc/apache2/mods-available COMPONENT debian EXCLUDE_FROM_ALL)
 install(FILES ${deb_gz_outputs} ${deb_dir}/copyright
         DESTINATION ${SNIFALLBACK_DEB_DOCDIR} COMPONENT debian EXCLUDE_FROM_ALL)
@@ -86,14 +88,16 @@ set(CPACK_PACKAGE_CONTACT "${SNIFALLBACK_DEB_MAINTAINER}")
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${SNIFALLBACK_DEB_MAINTAINER}")
 set(CPACK_DEBIAN_PACKAGE_SECTION httpd)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Apache module that finds and handles TLS clients without SNI")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
+    "Apache module that finds and handles TLS clients without SNI")
 # The long description; CPack puts the summary above it.
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "mod_snifallback sits in mod_ssl's TLS handshake and recognises the clients
-that send no Server Name Indication: old browsers and TLS libraries, embedded
-devices, scripts and health checks that connect by IP address. It marks their
-requests (SNI_MISSING), fingerprints them (JA3, JA4), logs every such
-handshake and request to a file, a pipe or syslog, counts them, and can give
-them a certificate of their own, a notice page or a redirect.
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "mod_snifallback sits in mod_ssl's TLS handshake and
+recognises the clients that send no Server Name Indication: old browsers and
+TLS libraries, embedded devices, scripts and health checks that connect by IP
+address. It marks their requests (SNI_MISSING), fingerprints them (JA3, JA4),
+logs every such handshake and request to a file, a pipe or syslog, counts
+them, and can give them a certificate of their own, a notice page or a
+redirect.
 .
 The package enables the module (and mod_ssl, which it needs) on installation.
 It also contains snifallback-fp, a command-line tool that prints the JA3 and

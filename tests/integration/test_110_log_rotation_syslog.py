@@ -55,7 +55,7 @@ def wait_until(predicate, timeout: float = 60.0) -> bool:
 
 
 class Clients:
-    """Threads that send no-SNI requests, one connection each, with numbered paths, until stopped."""
+    """Threads sending no-SNI requests (one connection each, numbered paths) until stopped."""
 
     def __init__(self, httpd, prefix: str, threads: int = 3):
         self.httpd = httpd
@@ -102,7 +102,7 @@ def logrotate_config(httpd) -> str:
     rule = DEBIAN_RULE.read_text()
     assert "/var/log/apache2/*.log {" in rule and re.search(r"postrotate\n.*?endscript", rule, re.S)
     rule = rule.replace("/var/log/apache2/*.log", f"{httpd.root}/logs/*.log")
-    # Debian's postrotate: `invoke-rc.d apache2 reload` -> apache2ctl graceful -> apache2 -k graceful
+    # Debian's postrotate: invoke-rc.d apache2 reload -> apache2ctl graceful -> apache2 -k graceful
     graceful = f"\t\t{APACHE} -f {httpd.root}/conf/httpd.conf -k graceful\n"
     return re.sub(r"(postrotate\n).*?(\s*endscript)", lambda m: m.group(1) + graceful.rstrip("\n")
                   + m.group(2), rule, count=1, flags=re.S)
@@ -165,7 +165,7 @@ def test_logrotate_and_reload_lose_and_split_no_record(httpd):
 
 
 # -- syslog through a real rsyslogd ---------------------------------------------------------------
-RSYSLOG_CONF = """# rsyslogd of tests/integration/test_110: its own socket, nothing else of the system's
+RSYSLOG_CONF = """# rsyslogd of tests/integration/test_110: its own socket, nothing of the system's
 global(workDirectory="{dir}/work")
 module(load="imuxsock" SysSock.Use="off")
 input(type="imuxsock" Socket="{dir}/log.sock" RateLimit.Interval="0")
@@ -185,7 +185,8 @@ def rsyslog(httpd):
     os.chmod(directory, 0o755)
     conf = directory / "rsyslog.conf"
     conf.write_text(RSYSLOG_CONF.format(dir=directory))
-    proc = subprocess.Popen([rsyslogd, "-n", "-f", str(conf), "-i", str(directory / "rsyslogd.pid")],
+    pidfile = directory / "rsyslogd.pid"
+    proc = subprocess.Popen([rsyslogd, "-n", "-f", str(conf), "-i", str(pidfile)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     socket_path = directory / "log.sock"
     try:
