@@ -124,7 +124,8 @@ set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${deb_dir}/postinst ${deb_dir}/prerm ${deb_dir}/postrm ${deb_dir}/conffiles)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)  # 0755 scripts, 0644 conffiles
 set(CPACK_STRIP_FILES ON)
-set(CPACK_PACKAGING_INSTALL_PREFIX /usr)               # snifallback-fp in /usr/bin
+# The DEB generator installs under /usr by default (CPACK_PACKAGING_INSTALL_PREFIX): snifallback-fp
+# lands in /usr/bin. Setting that variable here would also prefix package_source's tarball.
 # One package made of all three components, "debian" included.
 set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_COMPONENTS_GROUPING ALL_COMPONENTS_IN_ONE)
