@@ -17,6 +17,10 @@ packages=(
   python3 python3-pytest python3-openssl python3-h2 socat
   tshark
   chromium
+  # the Debian package (cmake --build build --target package) and its tests
+  dpkg-dev file lintian
+  # log rotation and syslog with the real daemons (tests/integration/test_110_*)
+  logrotate rsyslog
 )
 
 if [ "${1:-}" = bench ]; then

@@ -104,6 +104,9 @@ class Httpd:
         self.running_mpm = mpm
         self.log_offset = 0
         self.expected_log = []  # regexes of bad-level lines a test expects
+        # Words run before apache2 (each exec'ing the next, so the pid stays apache2's), e.g.
+        # `unshare --mount ...` to start it in a mount namespace of its own.
+        self.command_prefix: list[str] = []
         for name in VHOST_NAMES:
             docroot = self.root / "htdocs" / name
             docroot.mkdir()
@@ -199,7 +202,8 @@ DocumentRoot "{self.root}/htdocs/default.test"
         self.mark_log()
         # A session of its own: prefork signals its whole process group when it stops, which
         # must not be the test runner's.
-        self.proc = subprocess.Popen([APACHE, "-f", str(path), "-D", "FOREGROUND"],
+        self.proc = subprocess.Popen([*self.command_prefix, APACHE, "-f", str(path), "-D",
+                                      "FOREGROUND"],
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                      start_new_session=True)
         deadline = time.monotonic() + 15

@@ -72,11 +72,15 @@ def test_a2enmod_on_a_scratch_copy_of_etc_apache2(tmp_path):
     (confdir / "mods-available" / "snifallback.load").write_text(
         load.replace(f"{MODULES_DIR}/mod_snifallback.so", str(installed)))
     shutil.copy(SOURCE / "conf" / "snifallback.conf", confdir / "mods-available")
-    env = {**os.environ, "APACHE_CONFDIR": str(confdir)}
+    # a2enmod keeps its enabled/disabled markers in /var/lib/apache2 unless told otherwise: the
+    # scratch copy gets a state directory of its own, so the real one is left alone.
+    env = {**os.environ, "APACHE_CONFDIR": str(confdir),
+           "APACHE_STATE_DIRECTORY": str(tmp_path / "state")}
     done = run(["a2enmod", "snifallback"], env=env, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     assert (confdir / "mods-enabled" / "snifallback.load").exists()
     assert (confdir / "mods-enabled" / "ssl.load").exists()  # "# Depends: ssl"
+    assert (tmp_path / "state" / "module" / "enabled_by_admin" / "snifallback").exists()
     done = run(["apache2ctl", "-t"], env=env, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Syntax OK" in done.stderr

@@ -1,0 +1,133 @@
+# The Debian package libapache2-mod-snifallback, made by CPack's DEB generator:
+#
+#   cmake --build build --target package
+#   -> build/libapache2-mod-snifallback_<version>_<arch>.deb
+#
+# Included from the top-level CMakeLists.txt once the module (install component "module") and
+# snifallback-fp with its manual page (component "cli") are defined. This file adds the component
+# "debian", which only the package installs (EXCLUDE_FROM_ALL: a plain `cmake --install` leaves
+# /etc alone): snifallback.load and snifallback.conf as conffiles in /etc/apache2/mods-available,
+# README, examples, copyright and changelog in /usr/share/doc. (lintian finds nothing to
+# override; an override would go to /usr/share/lintian/overrides/libapache2-mod-snifallback.)
+# The maintainer scripts next to this file do what dh_apache2's do for Debian's own modules.
+
+set(SNIFALLBACK_DEB_NAME libapache2-mod-snifallback)
+set(SNIFALLBACK_DEB_DOCDIR /usr/share/doc/${SNIFALLBACK_DEB_NAME})
+set(SNIFALLBACK_DEB_MAINTAINER
+    "mod_snifallback maintainers <maintainers@users.noreply.r-seed-28b9c0b1.example>"
+    CACHE STRING "Maintainer field of the Debian package: Name <address>")
+
+if(NOT HTTPD_LIBEXECDIR STREQUAL "/usr/lib/apache2/modules")
+  # conf/snifallback.load names /usr/lib/apache2/modules/mod_snifallback.so: the package is
+  # for Debian's apache2 layout only.
+  message(STATUS "No Debian package target: apxs says modules live in ${HTTPD_LIBEXECDIR}, "
+                 "not /usr/lib/apache2/modules")
+  return()
+endif()
+
+# -- files that only the package installs ----------------------------------------------------------
+set(deb_dir ${CMAKE_CURRENT_LIST_DIR})
+set(deb_build ${CMAKE_BINARY_DIR}/debian)
+
+# changelog: Debian wants one, with the package's version on top. The version is the project's
+# (PROJECT_VERSION), the date that of the commit the tree was built from (reproducible), or of the
+# build when there is no git checkout; SOURCE_DATE_EPOCH wins over both.
+set(SNIFALLBACK_DEB_DATE "")
+if(NOT DEFINED ENV{SOURCE_DATE_EPOCH})
+  find_program(GIT_EXECUTABLE git)
+  if(GIT_EXECUTABLE)
+    execute_process(COMMAND ${GIT_EXECUTABLE} log -1 --format=%ct
+                    WORKING_DIRECTORY ${PROJECT_SOURCE_DIR} OUTPUT_VARIABLE commit_time
+                    OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE git_rc ERROR_QUIET)
+    if(git_rc EQUAL 0 AND commit_time MATCHES "^[0-9]+$")
+      set(ENV{SOURCE_DATE_EPOCH} ${commit_time})
+      string(TIMESTAMP SNIFALLBACK_DEB_DATE "%a, %d %b %Y %H:%M:%S +0000" UTC)
+      unset(ENV{SOURCE_DATE_EPOCH})
+    endif()
+  endif()
+endif()
+if(NOT SNIFALLBACK_DEB_DATE)
+  string(TIMESTAMP SNIFALLBACK_DEB_DATE "%a, %d %b %Y %H:%M:%S +0000" UTC)
+endif()
+configure_file(${deb_dir}/changelog.in ${deb_build}/changelog @ONLY)
+
+# Documentation larger than 4 kB and changelogs are compressed with gzip -9n (Debian policy 12.3).
+# A package whose version has no Debian revision is a native package: its changelog is
+# changelog.gz.
+set(deb_gz_outputs "")
+foreach(pair "${deb_build}/changelog|changelog" "${PROJECT_SOURCE_DIR}/README.md|README.md")
+  string(REPLACE "|" ";" pair "${pair}")
+  list(GET pair 0 source)
+  list(GET pair 1 name)
+  add_custom_command(OUTPUT ${deb_build}/gz/${name}.gz
+    COMMAND ${CMAKE_COMMAND} -E copy ${source} ${deb_build}/gz/${name}
+    COMMAND ${GZIP_EXECUTABLE} -9nf ${deb_build}/gz/${name}
+    DEPENDS ${source} VERBATIM)
+  list(APPEND deb_gz_outputs ${deb_build}/gz/${name}.gz)
+endforeach()
+add_custom_target(snifallback_deb_docs ALL DEPENDS ${deb_gz_outputs})
+
+install(FILES ${PROJECT_SOURCE_DIR}/conf/snifallback.load
+              ${PROJECT_SOURCE_DIR}/conf/snifallback.conf
+        DESTINATION /etc/apache2/mods-available COMPONENT debian EXCLUDE_FROM_ALL)
+install(FILES ${deb_gz_outputs} ${deb_dir}/copyright
+        DESTINATION ${SNIFALLBACK_DEB_DOCDIR} COMPONENT debian EXCLUDE_FROM_ALL)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/conf/examples/
+        DESTINATION ${SNIFALLBACK_DEB_DOCDIR}/examples COMPONENT debian EXCLUDE_FROM_ALL
+        FILES_MATCHING PATTERN "*.conf")
+
+# -- the package -----------------------------------------------------------------------------------
+set(CPACK_GENERATOR DEB)
+set(CPACK_SOURCE_GENERATOR TXZ)
+set(CPACK_SOURCE_IGNORE_FILES "/\\\\.git" "/build[^/]*/" "__pycache__")
+set(CPACK_PACKAGE_NAME ${SNIFALLBACK_DEB_NAME})
+set(CPACK_DEBIAN_PACKAGE_NAME ${SNIFALLBACK_DEB_NAME})
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})  # also when PROJECT_VERSION comes from a header
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)        # name_version_arch.deb
+set(CPACK_PACKAGE_CONTACT "${SNIFALLBACK_DEB_MAINTAINER}")
+set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${SNIFALLBACK_DEB_MAINTAINER}")
+set(CPACK_DEBIAN_PACKAGE_SECTION httpd)
+set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
+    "Apache module that finds and handles TLS clients without SNI")
+# The long description; CPack puts the summary above it.
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "mod_snifallback sits in mod_ssl's TLS handshake and
+recognises the clients that send no Server Name Indication: old browsers and
+TLS libraries, embedded devices, scripts and health checks that connect by IP
+address. It marks their requests (SNI_MISSING), fingerprints them (JA3, JA4),
+logs every such handshake and request to a file, a pipe or syslog, counts
+them, and can give them a certificate of their own, a notice page or a
+redirect.
+.
+The package enables the module (and mod_ssl, which it needs) on installation.
+It also contains snifallback-fp, a command-line tool that prints the JA3 and
+JA4 fingerprints of TLS ClientHellos.")
+
+# Depends, as dh_apache2 writes them for Debian's own module packages, plus what dpkg-shlibdeps
+# finds for the libraries the module and snifallback-fp link (libssl3, libstdc++6, libc6, ...).
+# - apache2-api-20120211: the module ABI (MODULE_MAGIC_NUMBER_MAJOR) it was built against.
+# - apache2-api-20120211-openssl1.1: the ABI of mod_ssl's OpenSSL hooks (mod_ssl_openssl.h, from
+#   apache2-ssl-dev); dh_apache2 adds it to every module built with apache2-ssl-dev, since the
+#   module is handed mod_ssl's SSL objects and must use the same libssl.
+# - apache2-bin (>= 2.4.30): the first httpd with everything the module relies on. The newest of
+#   those is the module record's `flags` field with AP_MODULE_FLAG_ALWAYS_MERGE (MMN 20120211.70,
+#   httpd commit 301b372, first in the 2.4.30 tag; 2.4.30 and 2.4.31 were never released, so in
+#   practice that means 2.4.32/2.4.33). The flag is not optional: every vhost needs a merged config
+#   of its own, because mod_ssl's init_server hook stores that vhost's SSL_CTX in it; an older
+#   httpd ignores the field and vhosts without a SNIFallback directive would share the main
+#   server's. The rest is older: conn_rec->master for HTTP/2 (20120211.52, 2.4.18) and mod_ssl's
+#   optional hooks ssl_init_server and ssl_pre_handshake (mod_ssl_openssl.h, 20120211.57, 2.4.19).
+set(CPACK_DEBIAN_PACKAGE_DEPENDS
+    "apache2-api-20120211, apache2-api-20120211-openssl1.1, apache2-bin (>= 2.4.30)")
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
+    ${deb_dir}/postinst ${deb_dir}/prerm ${deb_dir}/postrm ${deb_dir}/conffiles)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)  # 0755 scripts, 0644 conffiles
+set(CPACK_STRIP_FILES ON)
+# The DEB generator installs under /usr by default (CPACK_PACKAGING_INSTALL_PREFIX): snifallback-fp
+# lands in /usr/bin. Setting that variable here would also prefix package_source's tarball.
+# One package made of all three components, "debian" included.
+set(CPACK_DEB_COMPONENT_INSTALL ON)
+set(CPACK_COMPONENTS_GROUPING ALL_COMPONENTS_IN_ONE)
+set(CPACK_COMPONENTS_ALL module cli debian)
+include(CPack)
