@@ -17,42 +17,54 @@
 
 namespace snifallback {
 
-// X(id, key, label, auto_key): the C++ name, the key in the JSON "connections" object, the HTML
-// row heading and the mod_status "?auto" line.
-#define SNIFALLBACK_CONNECTION_COUNTERS(X)                                                         \
-    X(tls, "tls", "TLS connections", "SNIFallbackConnectionsTLS")                                 \
-    X(no_sni, "no_sni", "no-SNI handshakes", "SNIFallbackConnectionsNoSNI")                       \
-    X(no_sni_established, "no_sni_established", "no-SNI established",                             \
+// X(id, group, key, label, auto_key): the C++ name, the JSON object it is listed in, its key
+// there ("connections":{"tls":...}), the HTML row heading and the mod_status "?auto" line.
+#define SNIFALLBACK_COUNTERS(X)                                                                    \
+    X(tls, connections, "tls", "TLS connections", "SNIFallbackConnectionsTLS")                    \
+    X(no_sni, connections, "no_sni", "no-SNI handshakes", "SNIFallbackConnectionsNoSNI")          \
+    X(no_sni_established, connections, "no_sni_established", "no-SNI established",                \
       "SNIFallbackConnectionsNoSNIEstablished")                                                    \
-    X(no_sni_failed, "no_sni_failed", "no-SNI failed", "SNIFallbackConnectionsNoSNIFailed")       \
-    X(ip_literal, "ip_literal", "IP-literal SNI handshakes", "SNIFallbackConnectionsIPLiteral")   \
-    X(ip_literal_established, "ip_literal_established", "IP-literal established",                 \
+    X(no_sni_failed, connections, "no_sni_failed", "no-SNI failed",                               \
+      "SNIFallbackConnectionsNoSNIFailed")                                                         \
+    X(ip_literal, connections, "ip_literal", "IP-literal SNI handshakes",                         \
+      "SNIFallbackConnectionsIPLiteral")                                                           \
+    X(ip_literal_established, connections, "ip_literal_established", "IP-literal established",    \
       "SNIFallbackConnectionsIPLiteralEstablished")                                                \
-    X(ip_literal_failed, "ip_literal_failed", "IP-literal failed",                                \
+    X(ip_literal_failed, connections, "ip_literal_failed", "IP-literal failed",                   \
       "SNIFallbackConnectionsIPLiteralFailed")                                                     \
-    X(unknown_name, "unknown_name", "unknown-name SNI handshakes",                                \
+    X(unknown_name, connections, "unknown_name", "unknown-name SNI handshakes",                   \
       "SNIFallbackConnectionsUnknownName")                                                         \
-    X(unknown_name_established, "unknown_name_established", "unknown-name established",           \
-      "SNIFallbackConnectionsUnknownNameEstablished")                                              \
-    X(unknown_name_failed, "unknown_name_failed", "unknown-name failed",                          \
-      "SNIFallbackConnectionsUnknownNameFailed")
+    X(unknown_name_established, connections, "unknown_name_established",                          \
+      "unknown-name established", "SNIFallbackConnectionsUnknownNameEstablished")                  \
+    X(unknown_name_failed, connections, "unknown_name_failed", "unknown-name failed",             \
+      "SNIFallbackConnectionsUnknownNameFailed")                                                   \
+    X(log_records_dropped, log, "records_dropped", "log records dropped",                         \
+      "SNIFallbackLogRecordsDropped")
+
+// The JSON objects counters are listed in, in this order.
+enum class CounterGroup { connections, log };
+inline constexpr const char *counter_group_key(CounterGroup group) noexcept {
+    return group == CounterGroup::connections ? "connections" : "log";
+}
 
 enum class Counter : std::size_t {
-#define SNIFALLBACK_COUNTER_ID(id, key, label, auto_key) id,
-    SNIFALLBACK_CONNECTION_COUNTERS(SNIFALLBACK_COUNTER_ID)
+#define SNIFALLBACK_COUNTER_ID(id, group, key, label, auto_key) id,
+    SNIFALLBACK_COUNTERS(SNIFALLBACK_COUNTER_ID)
 #undef SNIFALLBACK_COUNTER_ID
 };
 
 struct CounterDescription {
     Counter id;
+    CounterGroup group;
     std::string_view key;
     std::string_view label;
     std::string_view auto_key;
 };
 
 inline constexpr CounterDescription counter_descriptions[] = {
-#define SNIFALLBACK_COUNTER_DESCRIPTION(id, key, label, auto_key) {Counter::id, key, label, auto_key},
-    SNIFALLBACK_CONNECTION_COUNTERS(SNIFALLBACK_COUNTER_DESCRIPTION)
+#define SNIFALLBACK_COUNTER_DESCRIPTION(id, group, key, label, auto_key) \
+    {Counter::id, CounterGroup::group, key, label, auto_key},
+    SNIFALLBACK_COUNTERS(SNIFALLBACK_COUNTER_DESCRIPTION)
 #undef SNIFALLBACK_COUNTER_DESCRIPTION
 };
 

@@ -25,14 +25,20 @@ void append_number(std::string &out, std::string_view key, std::uint64_t value, 
 
 // "connections":{"tls":N,...},"requests":{"no_sni":N,...}: every counter of the tables, in order.
 void append_counters(std::string &out, const Counters &counters) {
-    out += "\"connections\":{";
-    bool first = true;
-    for (const CounterDescription &counter : counter_descriptions) {
-        append_number(out, counter.key, counters[counter.id], !first);
-        first = false;
+    for (const CounterGroup group : {CounterGroup::connections, CounterGroup::log}) {
+        out += '"';
+        out += counter_group_key(group);
+        out += "\":{";
+        bool first = true;
+        for (const CounterDescription &counter : counter_descriptions) {
+            if (counter.group != group) continue;
+            append_number(out, counter.key, counters[counter.id], !first);
+            first = false;
+        }
+        out += "},";
     }
-    out += "},\"requests\":{";
-    first = true;
+    out += "\"requests\":{";
+    bool first = true;
     for (const RequestTotalDescription &total : request_total_descriptions) {
         append_number(out, total.key, counters.total(total.id), !first);
         first = false;
@@ -176,6 +182,124 @@ std::string render_status_auto(const Counters &total) {
         out += std::to_string(total.total(request_total.id));
         out += '\n';
     }
+    return out;
+}
+
+std::string prometheus_label_value(std::string_view value) {
+    std::string out;
+    out.reserve(value.size());
+    for (std::size_t i = 0; i < value.size();) {
+        const char c = value[i];
+        if (c == '\\') {
+            out += "\\\\";
+        } else if (c == '"') {
+            out += "\\\"";
+        } else if (c == '\n') {
+            out += "\\n";
+        } else if (static_cast<unsigned char>(c) >= 0x80) {
+            const std::size_t length = utf8_sequence_length(value, i);
+            if (length == 0) {
+                out += "\xef\xbf\xbd";  // U+FFFD: the format is UTF-8
+                ++i;
+            } else {
+                out.append(value.substr(i, length));
+                i += length;
+            }
+            continue;
+        } else {
+            out += c;
+        }
+        ++i;
+    }
+    return out;
+}
+
+namespace {
+
+void family(std::string &out, const char *name, const char *type, const char *help) {
+    out += "# HELP ";
+    out += name;
+    out += ' ';
+    out += help;
+    out += "\n# TYPE ";
+    out += name;
+    out += ' ';
+    out += type;
+    out += '\n';
+}
+
+void sample(std::string &out, const char *name, const std::string &labels, std::uint64_t value) {
+    out += name;
+    if (!labels.empty()) out += '{' + labels + '}';
+    out += ' ';
+    out += std::to_string(value);
+    out += '\n';
+}
+
+std::string label(const char *name, std::string_view value) {
+    return std::string(name) + "=\"" + prometheus_label_value(value) + '"';
+}
+
+void fallback_connections(std::string &out, const Counters &total) {
+    family(out, "snifallback_fallback_hellos_total", "counter",
+           "ClientHellos of clients that cannot be served by name, by class.");
+    for (ClientClass c : fallback_classes) {
+        sample(out, "snifallback_fallback_hellos_total", label("class", client_class_name(c)),
+               total[class_counter(c, HandshakeStage::hello)]);
+    }
+    family(out, "snifallback_fallback_connections_total", "counter",
+           "Handshakes of clients that cannot be served by name that ended, by class and "
+           "outcome.");
+    for (ClientClass c : fallback_classes) {
+        for (const auto stage : {HandshakeStage::established, HandshakeStage::failed}) {
+            sample(out, "snifallback_fallback_connections_total",
+                   label("class", client_class_name(c)) + ',' +
+                       label("outcome",
+                             stage == HandshakeStage::established ? "established" : "failed"),
+                   total[class_counter(c, stage)]);
+        }
+    }
+}
+
+void fallback_requests(std::string &out, const StatusReport &report) {
+    family(out, "snifallback_fallback_requests_total", "counter",
+           "Requests of fallback clients, by vhost, class, action decided and whether it was "
+           "enforced (cells that are zero are left out).");
+    for (const VhostCounters &vhost : report.vhosts) {
+        for (std::size_t i = 0; i < request_cell_count; ++i) {
+            if (vhost.counters.requests[i] == 0) continue;
+            const RequestCell cell = request_cell_at(i);
+            sample(out, "snifallback_fallback_requests_total",
+                   label("vhost", vhost.name) + ',' +
+                       label("class", client_class_name(cell.client_class)) + ',' +
+                       label("action", decision_name(cell.action)) + ',' +
+                       label("enforced", cell.enforced ? "true" : "false"),
+                   vhost.counters.requests[i]);
+        }
+    }
+}
+
+}  // namespace
+
+std::string render_status_prometheus(const StatusReport &report) {
+    std::string out;
+    family(out, "snifallback_build_info", "gauge", "The module's version, always 1.");
+    sample(out, "snifallback_build_info", label("version", SNIFALLBACK_VERSION), 1);
+    family(out, "snifallback_tls_connections_total", "counter",
+           "Inbound TLS connections that sent a ClientHello.");
+    sample(out, "snifallback_tls_connections_total", "", report.total[Counter::tls]);
+    fallback_connections(out, report.total);
+    fallback_requests(out, report);
+    family(out, "snifallback_inventory_clients", "gauge",
+           "Clients in the inventory of the most frequent fallback clients.");
+    sample(out, "snifallback_inventory_clients", "", report.clients.size());
+    family(out, "snifallback_inventory_capacity", "gauge",
+           "Clients the inventory holds at most (SNIFallbackInventorySize).");
+    sample(out, "snifallback_inventory_capacity", "", report.inventory_capacity);
+    family(out, "snifallback_log_records_dropped_total", "counter",
+           "Records SNIFallbackLog could not write and dropped.");
+    sample(out, "snifallback_log_records_dropped_total", "",
+           report.total[Counter::log_records_dropped]);
     return out;
 }
 

@@ -31,6 +31,7 @@ struct StatusReport {
     Counters total;
     std::vector<VhostCounters> vhosts;
     std::vector<ClientRow> clients;  // most frequent first
+    std::uint32_t inventory_capacity = 0;
 };
 
 // {"version":"0.2.0","connections":{...},"requests":{...},"vhosts":{"name":{"connections":...,"requests":...}},
@@ -41,6 +42,15 @@ std::string render_status_json(const StatusReport &report);
 std::string render_status_html(const StatusReport &report);
 // mod_status "?auto" lines: "SNIFallbackConnectionsTLS: 12\n" ...
 std::string render_status_auto(const Counters &total);
+
+// The Prometheus text exposition format 0.0.4: a "# HELP" and "# TYPE" line for every family,
+// counters ending in _total, label values escaped (\\, \", \n; invalid UTF-8 as U+FFFD). Request
+// counts per vhost, class, action and enforced, the cells that are not zero; no series per client.
+std::string render_status_prometheus(const StatusReport &report);
+inline constexpr const char *prometheus_content_type = "text/plain; version=0.0.4; charset=utf-8";
+
+// A label value in the exposition format's escaping.
+std::string prometheus_label_value(std::string_view value);
 
 // Text with &, <, >, " and ' escaped for HTML.
 std::string html_escape(const std::string &text);

@@ -14,6 +14,7 @@
 #include "apr_strings.h"
 
 #include "httpd/module.h"
+#include "httpd/shared_stats.h"
 
 namespace snifallback::glue {
 namespace {
@@ -163,7 +164,10 @@ void LogWriter::write(std::string_view record, server_rec *s) noexcept {
     }
     if (ok) {
         write_failure_reported.store(false, std::memory_order_relaxed);
-    } else if (!write_failure_reported.exchange(true)) {
+        return;
+    }
+    count(Counter::log_records_dropped, nullptr);  // server-wide: a log is not a vhost's
+    if (!write_failure_reported.exchange(true)) {
         ap_log_error(APLOG_MARK, APLOG_ERR, error, s,
                      "SNIF0012: SNIFallbackLog: writing a record to '%s' failed; records are "
                      "dropped until writing works again (requests are served as usual)",

@@ -261,6 +261,7 @@ StatusReport read_status_report(const server_rec *main_server) {
         }
     }
     if (!shared.inventory.valid()) return report;
+    report.inventory_capacity = shared.inventory.capacity();
     std::vector<InventoryEntry> entries;
     {
         const InventoryLock lock;  // copy under the mutex, render after releasing it

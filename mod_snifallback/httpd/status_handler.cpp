@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <string>
+#include <string_view>
 
 #include "http_main.h"
 #include "http_protocol.h"
@@ -12,13 +13,45 @@
 
 namespace snifallback::glue {
 
+namespace {
+
+enum class StatusFormat { html, json, prometheus };
+
+// "?json" or "?metrics" (also "?metrics=", as Prometheus' params send it); anything else: HTML.
+StatusFormat requested_format(const char *args) {
+    std::string_view query = args ? args : "";
+    while (!query.empty()) {
+        const std::size_t amp = query.find('&');
+        std::string_view key = query.substr(0, amp);
+        key = key.substr(0, key.find('='));
+        if (key == "json") return StatusFormat::json;
+        if (key == "metrics") return StatusFormat::prometheus;
+        query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    }
+    return StatusFormat::html;
+}
+
+}  // namespace
+
 int serve_status(request_rec *r) {
     r->allowed |= (AP_METHOD_BIT << M_GET);
     if (r->method_number != M_GET) return HTTP_METHOD_NOT_ALLOWED;
     const StatusReport report = read_status_report(ap_server_conf);
-    const bool json = r->args != nullptr && strstr(r->args, "json") != nullptr;
-    const std::string body = json ? render_status_json(report) : render_status_html(report);
-    ap_set_content_type(r, json ? "application/json" : "text/html; charset=utf-8");
+    std::string body;
+    switch (requested_format(r->args)) {
+        case StatusFormat::json:
+            body = render_status_json(report);
+            ap_set_content_type(r, "application/json");
+            break;
+        case StatusFormat::prometheus:
+            body = render_status_prometheus(report);
+            ap_set_content_type(r, prometheus_content_type);
+            break;
+        case StatusFormat::html:
+            body = render_status_html(report);
+            ap_set_content_type(r, "text/html; charset=utf-8");
+            break;
+    }
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     if (!r->header_only) ap_rwrite(body.data(), static_cast<int>(body.size()), r);
     return OK;

@@ -120,8 +120,8 @@ TEST_CASE("every counter of the tables is in the JSON, the HTML page and the ?au
               std::string::npos);
     };
     for (const auto &counter : snifallback::counter_descriptions) {
-        check("connections", counter.key, counter.label, counter.auto_key,
-              report.total[counter.id]);
+        check(snifallback::counter_group_key(counter.group), counter.key, counter.label,
+              counter.auto_key, report.total[counter.id]);
     }
     for (const auto &total : snifallback::request_total_descriptions) {
         check("requests", total.key, total.label, total.auto_key, report.total.total(total.id));
@@ -154,4 +154,44 @@ TEST_CASE("class counters follow the class and the handshake stage", "[status]")
           Counter::unknown_name);
     CHECK(snifallback::class_counter(ClientClass::no_sni, HandshakeStage::established) ==
           Counter::no_sni_established);
+}
+
+TEST_CASE("Prometheus exposition: every family described, counters end in _total", "[status]") {
+    StatusReport report = sample();
+    report.vhosts.push_back({"evil\"\\\n}.test\xff", Counters{}, ""});
+    report.vhosts.back().counters[{ClientClass::unknown_name, Decision::Kind::none, false}] = 7;
+    report.inventory_capacity = 64;
+    const std::string text = snifallback::render_status_prometheus(report);
+    CHECK(text.find("snifallback_build_info{version=\"" SNIFALLBACK_VERSION "\"} 1\n") !=
+          std::string::npos);
+    CHECK(text.find("snifallback_tls_connections_total 57\n") != std::string::npos);
+    CHECK(text.find("snifallback_fallback_hellos_total{class=\"ip-literal\"} 2\n") !=
+          std::string::npos);
+    CHECK(text.find("snifallback_fallback_connections_total{class=\"no-sni\","
+                    "outcome=\"established\"} 29\n") != std::string::npos);
+    CHECK(text.find("snifallback_fallback_requests_total{vhost=\"b.test\",class=\"ip-literal\","
+                    "action=\"notice\",enforced=\"false\"} 2\n") != std::string::npos);
+    // A ServerName cannot break a line or a label: \, " and newline escaped, bad UTF-8 replaced.
+    CHECK(text.find("vhost=\"evil\\\"\\\\\\n}.test\xef\xbf\xbd\",class=\"unknown-name\","
+                    "action=\"none\",enforced=\"false\"} 7\n") != std::string::npos);
+    CHECK(text.find("enforced=\"true\"} 0") == std::string::npos);  // zero cells left out
+    CHECK(text.find("snifallback_inventory_clients 1\n") != std::string::npos);
+    CHECK(text.find("snifallback_inventory_capacity 64\n") != std::string::npos);
+    // Every sample's family has HELP and TYPE lines before it; counters end in _total.
+    std::string current;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        const std::size_t end = text.find('\n', start);
+        const std::string line = text.substr(start, end - start);
+        start = end + 1;
+        if (line.rfind("# TYPE ", 0) == 0) {
+            current = line.substr(7, line.find(' ', 7) - 7);
+            const bool counter = line.substr(line.rfind(' ') + 1) == "counter";
+            CHECK(counter == (current.size() > 6 && current.substr(current.size() - 6) == "_total"));
+            continue;
+        }
+        if (line.rfind("# HELP ", 0) == 0) continue;
+        INFO(line);
+        CHECK(line.rfind(current, 0) == 0);
+    }
 }
