@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from load import h2load_rate, url_args
@@ -59,7 +59,7 @@ class Counted:
     per_unit: float          # instructions per handshake (per request for "ka")
     mix: Mix
     own: float = 0.0         # of which the module's own code (its entry points, inclusive)
-    functions: list = None   # [(instructions per unit, module function)], most first
+    functions: list = field(default_factory=list)  # [(per unit, module function)], most first
 
 
 def start_under_callgrind(s: Apache, cg: Path) -> list[str]:

@@ -25,9 +25,9 @@ def grow(args, s: Apache, name: str, mix: Mix) -> list[tuple[int, int]]:
         for sni, count in ((False, half), (True, n - half)):
             code = "4xx" if (args.action == "notice" and not sni and name == "module") else "2xx"
             s.access.mark()
-            _, done = h2load_run(["--h1", "-c16", f"-n{count}", "-H", "Connection: close",
-                                  *url_args(s.port, sni)], code)
-            mix.add(*s.access.count(requests=done))
+            _, answered = h2load_run(["--h1", "-c16", f"-n{count}", "-H", "Connection: close",
+                                      *url_args(s.port, sni)], code)
+            mix.add(*s.access.count(requests=answered))
         done += n
         points.append((done, rss_kib(s.child())))
     return points

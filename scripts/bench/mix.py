@@ -1,10 +1,12 @@
 """The handshake mix of a run, counted in the servers' access logs, and whether it is the one a
 row claims.
 
-Every apache2 of the benchmark logs, per request, the client port, the TLS protocol and
-%{SSL_SESSION_RESUMED}x ("Initial" for a full handshake, "Resumed" for a resumed one). All
-requests of one connection share the port and the handshake: the lines of a run, grouped by port,
-are its connections. Rows claim:
+Every apache2 of the benchmark logs, per request, the client port, the number of the request on
+its connection (%k, 0 for the first), the TLS protocol and %{SSL_SESSION_RESUMED}x ("Initial" for
+a full handshake, "Resumed" for a resumed one). An HTTP/1.x connection is counted at its first
+request (%k 0): a client port may come back within one run, once the server has closed the
+connection that had it. HTTP/2 streams are counted by client port (a run holds a few long
+connections). Rows claim:
 
   full       every handshake is a full one: more than 1% resumed is wrong;
   resumed    clients that reconnect resume: the first handshake of each client is a full one,
@@ -89,12 +91,17 @@ class AccessLog:
         while len(lines) < requests and time.monotonic() < deadline:
             time.sleep(0.05)
             lines, size = self._new_lines()
-        connections: dict[str, str] = {}
+        handshakes: list[str] = []
+        h2: dict[str, str] = {}
         for line in lines:
             fields = line.split()
-            if len(fields) >= 3:
-                port, resumed = fields[-3], fields[-1]
-                connections.setdefault(port, resumed)
+            if len(fields) < 4:
+                continue
+            port, keepalives, resumed = fields[-4], fields[-3], fields[-1]
+            if ' HTTP/2' in line:
+                h2.setdefault(port, resumed)
+            elif keepalives == "0":
+                handshakes.append(resumed)
         self.offset += size
-        initial = sum(1 for v in connections.values() if v == "Initial")
-        return initial, sum(1 for v in connections.values() if v == "Resumed")
+        handshakes += h2.values()
+        return handshakes.count("Initial"), handshakes.count("Resumed")
