@@ -4,7 +4,7 @@
 #   scripts/soak.sh --module build/mod_snifallback.so --nosni 20000 --sni 20000 \
 #       --concurrency 32 --restarts 2 --mpm event
 #
-# Options: scripts/soak.py --help. Runs Debian's python3 with PYTHONPATH naming tests/, where the
+# Options: scripts/soak.sh --help. Runs Debian's python3 with PYTHONPATH naming tests/, where the
 # harness package (snifharness) is.
 set -euo pipefail
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
