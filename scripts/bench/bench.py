@@ -124,7 +124,7 @@ def print_summary(args, rows: list[Row]) -> None:
     print(f"\n## mod_snifallback benchmark ({'quick' if args.quick else 'full'}: "
           f"{args.reps} repetitions, {args.handshakes} handshakes per run, keep-alive "
           f"{args.duration}s, callgrind {args.cg_handshakes} handshakes, memory "
-          f"{args.mem_connections:,} connections; {args.key} certificates)")
+          f"{args.mem_connections:,} connections; {args.key} certificates; parts: {args.only})")
     print(f"Machine: {machine()}")
     src = HERE.parent.parent
     rev = run(["git", "-C", str(src), "describe", "--always", "--dirty"], check=False).stdout

@@ -58,7 +58,7 @@ class Mix:
             return f"full {self.initial:,}/{n:,}"
         if self.claim == "resumed":
             return f"resumed {self.resumed:,}/{n:,} (+{self.initial:,} first full)"
-        return f"keep-alive: {n:,} connections"
+        return f"keep-alive: {n:,} connection{'' if n == 1 else 's'}"
 
 
 class AccessLog:
