@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
-# What mod_snifallback costs, side by side with the alternatives (issue 10; method: design.md §4).
-# Builds the module (Release, its own build directory), then scripts/bench/bench.py runs, on
-# loopback only and with bounded request counts:
-#   1  full TLS handshakes with SNI, one request per connection: module (with its log) vs none
+# What mod_snifallback costs, side by side with the alternatives (issues 10 and 23; method:
+# design.md §4 and scripts/bench/README.md). Builds the module (Release, its own build
+# directory), then scripts/bench/bench.py runs, on loopback only and with bounded request counts:
+#   1  TLS handshakes with SNI, one request per connection: module (with its log) vs none
 #   2  keep-alive HTTP/1.1 and HTTP/2 with SNI: module vs none
-#   3  no-SNI full handshakes, fingerprints + JSON log + notice page: module vs none
+#   3  no-SNI handshakes, fingerprints + JSON log + fallback certificate + notice: module vs none
 #   4  the same no-SNI job done by mod_rewrite + a conditional CustomLog vs the module (4b:
 #      the module without fingerprints)
 #   5  HAProxy (TCP mode, logging req.ssl_sni) in front of apache2 vs the module alone
-#   6  instructions per handshake (callgrind on apache2 -X) with and without the module
+#   6  instructions per full and per resumed handshake (callgrind on apache2 -X) with and
+#      without the module
 #   7  resident memory of the apache2 child after 50,000 connections with and without it
-# and prints medians, min–max spreads and one markdown table of ratios (module / other).
+# Items 1, 3, 4, 4b and 5 are measured twice: full handshakes (servers that keep no sessions) and
+# resumed ones (clients that reconnect to servers with a session cache and tickets, "-r" rows).
+# Every handshake run counts its mix in the servers' access logs (SSL_SESSION_RESUMED); the
+# script exits non-zero when a mix is not the one its row claims. It prints medians, min–max
+# spreads and one markdown table of ratios (module / other) with each row's mix.
 #
-#   scripts/bench.sh            # full: 7 repetitions, ~15 minutes on 2 cores
-#   scripts/bench.sh --quick    # fewer and shorter runs, ~2 minutes
+#   scripts/bench.sh            # full: 7 repetitions
+#   scripts/bench.sh --quick    # fewer and shorter runs
 #   other options: --key rsa, --only throughput,callgrind,memory, --keep (see bench.py --help)
 #
 # Needs 2 CPUs (server pinned to CPU 0, load generator to CPU 1) and, from Debian: apache2,
@@ -53,5 +58,7 @@ cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DSNIFALLBACK_BUILD_MODUL
       -DSNIFALLBACK_BUILD_TESTS=OFF >/dev/null
 cmake --build "$build" --target mod_snifallback -j1 >/dev/null
 
-# bench.py stops every server it started on exit, error, Ctrl-C, SIGTERM or SIGHUP.
+# bench.py stops every server it started on exit, error, Ctrl-C, SIGTERM or SIGHUP. It imports the
+# harness package (servers, PKI, ports, processes) from tests/.
+export PYTHONPATH="$src/tests${PYTHONPATH:+:$PYTHONPATH}"
 exec /usr/bin/python3 "$src/scripts/bench/bench.py" --module "$build/mod_snifallback.so" "$@"

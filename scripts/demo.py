@@ -1,15 +1,17 @@
-"""The demo behind scripts/demo.sh: a real apache2 with the module, a no-SNI and an SNI client."""
+"""The demo behind scripts/demo.sh: a real apache2 with the module, a no-SNI and an SNI client.
+
+It starts the server with the same generator the integration tests use (snifharness.httpd);
+scripts/demo.sh sets PYTHONPATH for the package (tests/snifharness)."""
 import argparse
 import json
 import signal
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "integration"))
-from harness import Httpd, Pki, VHOST_NAMES  # noqa: E402  (the same generator the tests use)
+from snifharness.httpd import VHOST_NAMES, Httpd
+from snifharness.pki import Pki
 
 DEMO_CONFIG = """
 # What the demo adds to the generated config: the module's own no-SNI log, and an access log of

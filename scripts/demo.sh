@@ -11,4 +11,5 @@ build=${BUILD_DIR:-$src/build}
 "$src/scripts/deps.sh"
 cmake -S "$src" -B "$build" >/dev/null
 cmake --build "$build" -j"$(nproc)" >/dev/null
+export PYTHONPATH="$src/tests${PYTHONPATH:+:$PYTHONPATH}"  # the harness package, snifharness
 exec /usr/bin/python3 "$src/scripts/demo.py" --module "$build/mod_snifallback.so" "$@"

@@ -22,6 +22,7 @@
 # leaks whose stack has a frame in mod_snifallback.so count as the module's.
 set -euo pipefail
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export PYTHONPATH="$src/tests${PYTHONPATH:+:$PYTHONPATH}"  # drive.py's harness package, snifharness
 mode=${1:-asan}
 py=/usr/bin/python3
 apache=/usr/sbin/apache2

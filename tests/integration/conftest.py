@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import Httpd, Pki, VHOST_NAMES
+from snifharness.httpd import VHOST_NAMES, Httpd
+from snifharness.pki import Pki
 
 
 def module_path() -> str:
@@ -19,9 +20,7 @@ def module_path() -> str:
 
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory) -> Pki:
-    directory = tmp_path_factory.mktemp("pki")
-    os.chmod(directory, 0o755)  # apache2's children (www-data) read the keys only in the parent,
-    pki = Pki(directory)        # but the tree must be traversable for the CA file in tests
+    pki = Pki(tmp_path_factory.mktemp("pki"))
     for name in VHOST_NAMES:
         pki.leaf(name)
     return pki

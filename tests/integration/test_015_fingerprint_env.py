@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tls_bio import BioClient
+from snifharness.tls_bio import BioClient
 
 FP_CLI = os.environ.get("SNIFALLBACK_FP", "snifallback-fp")
 ENV_LOG = ('LogFormat "%{SNI_MISSING}e %{SNIFALLBACK_JA3}e %{SNIFALLBACK_JA4}e %U" fp\n'

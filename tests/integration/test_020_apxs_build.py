@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import Httpd
+from snifharness.httpd import Httpd
 
 SOURCE = Path(os.environ.get("SNIFALLBACK_SOURCE_DIR", Path(__file__).resolve().parents[2]))
 

@@ -10,6 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from snifharness.clients import https_get, status_of
+from snifharness.tls_bio import abandon_handshake
+
 LOG = "SNIFallbackLog logs/nosni.json\n"
 
 
@@ -26,18 +29,9 @@ def by_event(recs, event):
 
 
 def one_request(httpd, sni=None, path="/", user_agent="log-test"):
-    ctx = ssl.create_default_context(cafile=str(httpd.pki.ca_cert))
-    if sni is None:
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-    with socket.create_connection(("127.0.0.1", httpd.https_port), timeout=10) as raw:
-        with ctx.wrap_socket(raw, server_hostname=sni) as tls:
-            tls.sendall(f"GET {path} HTTP/1.1\r\nHost: {sni or '127.0.0.1'}\r\n"
-                        f"User-Agent: {user_agent}\r\nConnection: close\r\n\r\n".encode())
-            data = b""
-            while chunk := tls.recv(65536):
-                data += chunk
-    return int(data.split(b" ", 2)[1])
+    """One request with Python's ssl; with SNI the certificate is checked."""
+    return status_of(https_get(httpd.https_port, path, sni=sni, user_agent=user_agent,
+                               cafile=str(httpd.pki.ca_cert), default_context=True))
 
 
 def test_handshake_and_request_records_for_a_no_sni_client(httpd):
@@ -93,18 +87,9 @@ def test_client_that_rejects_the_certificate_logs_an_alert_and_no_request(httpd)
 
 def test_client_that_closes_mid_handshake_logs_closed(httpd):
     httpd.start(LOG)
-    # A real no-SNI ClientHello from Python's ssl, then the socket is closed before the handshake ends.
-    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    obj = ctx.wrap_bio(incoming, outgoing, server_hostname=None)
-    with pytest.raises(ssl.SSLWantReadError):
-        obj.do_handshake()
-    hello = outgoing.read()
-    with socket.create_connection(("127.0.0.1", httpd.https_port), timeout=10) as s:
-        s.sendall(hello)
-        s.recv(1)  # the server's first flight has started: it has read the hello
+    # A real no-SNI ClientHello from Python's ssl; once the server's first flight has started (it
+    # has read the hello), the socket is closed before the handshake ends.
+    abandon_handshake(httpd.https_port)
     recs = records(httpd, count=1)
     assert [(r["event"], r["outcome"]) for r in recs] == [("handshake", "closed")]
 

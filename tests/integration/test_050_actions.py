@@ -1,9 +1,9 @@
 """SNIFallbackAction: notice, redirect, vhost and exemptions, under mod_ssl's own SNI checks."""
 import json
-import socket
-import ssl
 
 import pytest
+
+from snifharness.clients import https_get, status_of
 
 LOG = "SNIFallbackLog logs/nosni.json\n"
 POLICIES = ["", "SSLStrictSNIVHostCheck on", "SSLVHostSNIPolicy secure",
@@ -16,19 +16,8 @@ def request_records(httpd, count):
 
 
 def raw_get(httpd, host: bytes, path: bytes = b"/", sni=None) -> bytes:
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
-    with socket.create_connection(("127.0.0.1", httpd.https_port), timeout=10) as s:
-        with ctx.wrap_socket(s, server_hostname=sni) as tls:
-            tls.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: " + host + b"\r\nConnection: close\r\n\r\n")
-            data = b""
-            while chunk := tls.recv(65536):
-                data += chunk
-    return data
-
-
-def status_of(data: bytes) -> int:
-    return int(data.split(b" ", 2)[1])
+    """One request with Python's ssl, any Host and path (no certificate check)."""
+    return https_get(httpd.https_port, path.decode(), sni=sni, host=host.decode())
 
 
 def header_of(data: bytes, name: bytes):

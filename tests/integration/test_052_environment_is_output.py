@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from harness import MODULES_DIR
+from snifharness.apache import MODULES_DIR
 
 STATUS = '<Location "/snif-status">\n    SetHandler snifallback-status\n</Location>\n'
 BASE = "SNIFallbackLog logs/nosni.json\n" + STATUS

@@ -1,12 +1,11 @@
 """Counters and the client inventory, shared by all child processes, on the status handler."""
 import json
-import socket
-import ssl
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from harness import MODULES_DIR
+from snifharness.apache import MODULES_DIR
+from snifharness.clients import https_get
 
 NO_OTHER_CLASS = {f"{c}{s}": 0 for c in ("ip_literal", "unknown_name")
                   for s in ("", "_established", "_failed")}
@@ -14,14 +13,8 @@ STATUS = ('<Location "/snif-status">\n    SetHandler snifallback-status\n</Locat
 
 
 def one_request(httpd, sni=None, agent="status-test-client"):
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
-    with socket.create_connection(("127.0.0.1", httpd.https_port), timeout=10) as s:
-        with ctx.wrap_socket(s, server_hostname=sni) as tls:
-            tls.sendall(f"GET / HTTP/1.1\r\nHost: {sni or '127.0.0.1'}\r\nUser-Agent: {agent}\r\n"
-                        "Connection: close\r\n\r\n".encode())
-            while tls.recv(65536):
-                pass
+    """One request with Python's ssl (no certificate check)."""
+    https_get(httpd.https_port, "/", sni=sni, user_agent=agent)
 
 
 def status(httpd) -> dict:

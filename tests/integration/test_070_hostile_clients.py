@@ -1,20 +1,21 @@
 """Hostile TLS clients: malformed ClientHellos over raw TCP never crash a child, and the well-formed
 requests between them are all answered and logged as valid JSON.
 
-The short version of scripts/hostile_clients.py (which holds the cases and the clients); run the
-script itself for the long version (`--count 15000` covers every case once).
+The short version of scripts/hostile_clients.sh (the cases and the clients are in
+snifharness.hostile_cases and snifharness.hostile); run the script for the long version
+(`--count 15000` covers every case once).
 """
 import json
 import os
-import subprocess
-import sys
+import random
 import time
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
-import hostile_clients as hc  # noqa: E402
+from snifharness import hostile as hc
+from snifharness.hostile_cases import Case, specials
+from snifharness.process import child_pids
+from snifharness.tls_bio import client_hello
 
 LOG = "SNIFallbackLog logs/nosni.json\nLogLevel snifallback:debug\n"
 # Short enough for CTest (each MPM ~3-10 s on 2 cores), long enough to touch every category.
@@ -23,8 +24,7 @@ SECONDS = float(os.environ.get("SNIFALLBACK_HOSTILE_SECONDS", "25"))
 
 
 def children(httpd):
-    out = subprocess.run(["pgrep", "-P", str(httpd.proc.pid)], capture_output=True, text=True)
-    return {int(p) for p in out.stdout.split()}
+    return set(child_pids(httpd.proc.pid))
 
 
 @pytest.mark.parametrize("mpm", ["event", "prefork"])
@@ -77,7 +77,7 @@ def test_one_byte_segments_and_a_slow_sender_are_answered(httpd):
     assert hc.tls_request(t, False, "/?slow", hc.slow_writer(2.0)) == 200
     assert time.monotonic() - started < 15
     text = httpd.wait_for_log("nosni.json", lambda t: t.count("\n") >= 4)
-    recs = [__import__("json").loads(line) for line in text.splitlines()]
+    recs = [json.loads(line) for line in text.splitlines()]
     assert sorted(r["uri"] for r in recs if r["event"] == "request") == ["/?one", "/?slow"]
     assert [r["outcome"] for r in recs if r["event"] == "handshake"] == ["established"] * 2
 
@@ -85,10 +85,9 @@ def test_one_byte_segments_and_a_slow_sender_are_answered(httpd):
 def test_16k_of_garbage_and_special_cases_leave_the_server_answering(httpd):
     httpd.start(LOG)
     t = hc.Target("127.0.0.1", httpd.https_port, "a.test", str(httpd.pki.ca_cert))
-    import random
     rng = random.Random(3)
-    nosni, sni = hc.real_hello(None), hc.real_hello("a.test")
-    for case in hc.specials(rng, nosni, sni):
+    nosni, sni = client_hello(None), client_hello("a.test")
+    for case in specials(rng, nosni, sni):
         assert hc.send_hostile(t, case) != "timeout", case.name
         assert hc.tls_request(t, False, "/") == 200, case.name
     assert hc.tls_request(t, True, "/") == 200
@@ -98,7 +97,7 @@ def test_16k_of_garbage_and_special_cases_leave_the_server_answering(httpd):
 def test_plain_http_on_the_https_port_is_not_a_no_sni_client(httpd):
     httpd.start(LOG)
     t = hc.Target("127.0.0.1", httpd.https_port, "a.test")
-    case = hc.Case("special", "plain-http", b"GET /plain HTTP/1.1\r\nHost: x\r\n\r\n")
+    case = Case("special", "plain-http", b"GET /plain HTTP/1.1\r\nHost: x\r\n\r\n")
     assert hc.send_hostile(t, case).startswith("closed")
     assert hc.tls_request(t, False, "/?marker") == 200
     text = httpd.wait_for_log("nosni.json", lambda t: "/?marker" in t)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import APACHE, MODULES_DIR, run
+from snifharness.apache import APACHE, MODULES_DIR
+from snifharness.process import run
 
 SOURCE = Path(os.environ.get("SNIFALLBACK_SOURCE_DIR", Path(__file__).resolve().parents[2]))
 BUILD = Path(os.environ.get("SNIFALLBACK_BUILD_DIR", SOURCE / "build"))

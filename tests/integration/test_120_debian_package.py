@@ -33,7 +33,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import free_port, run
+from snifharness.ports import free_port
+from snifharness.process import run
 
 SOURCE = Path(os.environ.get("SNIFALLBACK_SOURCE_DIR", Path(__file__).resolve().parents[2]))
 BUILD = Path(os.environ.get("SNIFALLBACK_BUILD_DIR", SOURCE / "build"))
