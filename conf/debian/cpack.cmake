@@ -109,16 +109,17 @@ JA4 fingerprints of TLS ClientHellos.")
 # - apache2-api-20120211-openssl1.1: the ABI of mod_ssl's OpenSSL hooks (mod_ssl_openssl.h, from
 #   apache2-ssl-dev); dh_apache2 adds it to every module built with apache2-ssl-dev, since the
 #   module is handed mod_ssl's SSL objects and must use the same libssl.
-# - apache2-bin (>= 2.4.30): the first httpd with everything the module relies on. The newest of
-#   those is the module record's `flags` field with AP_MODULE_FLAG_ALWAYS_MERGE (MMN 20120211.70,
-#   httpd commit 301b372, first in the 2.4.30 tag; 2.4.30 and 2.4.31 were never released, so in
-#   practice that means 2.4.32/2.4.33). The flag is not optional: every vhost needs a merged config
-#   of its own, because mod_ssl's init_server hook stores that vhost's SSL_CTX in it; an older
-#   httpd ignores the field and vhosts without a SNIFallback directive would share the main
-#   server's. The rest is older: conn_rec->master for HTTP/2 (20120211.52, 2.4.18) and mod_ssl's
-#   optional hooks ssl_init_server and ssl_pre_handshake (mod_ssl_openssl.h, 20120211.57, 2.4.19).
+# - apache2-bin (>= 2.4.51): the first httpd with everything the module relies on. The newest of
+#   those is ap_unescape_url_ex() (MMN 20120211.118, 2.4.51), with ap_normalize_path() (.109,
+#   2.4.49): the module normalises a request's path the way httpd will, so that SNIFallbackExempt
+#   cannot be bypassed with dot segments or escapes. Older: the module record's `flags` field
+#   with AP_MODULE_FLAG_ALWAYS_MERGE (20120211.70, 2.4.30), which every vhost needs so that it
+#   has a merged config of its own (mod_ssl's init_server hook stores that vhost's SSL_CTX in
+#   it); conn_rec->master for HTTP/2 (20120211.52, 2.4.18) and mod_ssl's optional hooks
+#   ssl_init_server and ssl_pre_handshake (mod_ssl_openssl.h, 20120211.57, 2.4.19).
+#   SSLVHostSNIPolicy, whose 421s the module's forecast predicts, exists from 2.4.64 on.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
-    "apache2-api-20120211, apache2-api-20120211-openssl1.1, apache2-bin (>= 2.4.30)")
+    "apache2-api-20120211, apache2-api-20120211-openssl1.1, apache2-bin (>= 2.4.51)")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${deb_dir}/postinst ${deb_dir}/prerm ${deb_dir}/postrm ${deb_dir}/conffiles)

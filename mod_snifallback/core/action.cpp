@@ -31,7 +31,7 @@ const char *decision_name(Decision::Kind kind) noexcept {
 Decision decide(Action configured, std::string_view host, bool exempt_expression_matched) noexcept {
     Decision decision;
     if (configured == Action::none) return decision;
-    if (host_is_ip_literal(host)) {
+    if (host_is_ip_literal(host) || is_ip_address(host)) {
         decision.kind = Decision::Kind::exempt;
         decision.reason = "ip-literal";
         return decision;

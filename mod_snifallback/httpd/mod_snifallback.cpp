@@ -106,7 +106,10 @@ void register_hooks(apr_pool_t *) {
 }  // namespace
 }  // namespace snifallback::glue
 
-// AP_MODULE_FLAG_ALWAYS_MERGE (httpd 2.4.30 or later, the module's minimum): httpd creates a
+// The module needs httpd 2.4.51 or later (ap_unescape_url_ex, see request_action.cpp), built
+// against OpenSSL 1.1.1 or later.
+//
+// AP_MODULE_FLAG_ALWAYS_MERGE (httpd 2.4.30 and later): httpd creates a
 // per-server record only for vhosts that use one of the module's directives; every other vhost
 // would share the main server's record. The module keeps per-vhost start-up state in that record
 // (mod_ssl's SSL_CTX, the counters' slot, the fallback certificate), so without the flag every

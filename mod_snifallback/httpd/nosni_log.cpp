@@ -111,8 +111,9 @@ void log_request(request_rec *r, const ConnectionState &state, const RequestStat
     record.time_us = apr_time_now();
     record.event = "request";
     if (state.rendered_connection.empty()) fill_connection(record, state);
-    if (const char *host = header(r, "Host")) record.host = host;
-    else if (r->hostname) record.host = r->hostname;
+    // The host httpd used to pick the vhost: an absolute-form request's, else the Host header's.
+    if (r->hostname) record.host = r->hostname;
+    else if (const char *host = header(r, "Host")) record.host = host;
     if (r->method) record.method = r->method;
     if (r->unparsed_uri) record.uri = r->unparsed_uri;
     if (r->protocol) record.protocol = r->protocol;

@@ -15,6 +15,52 @@
 namespace snifallback::glue {
 namespace {
 
+// The path as httpd will serve it, from the request's path as sent: dot segments removed, slashes
+// merged (MergeSlashes), unreserved characters decoded, then the rest unescaped as
+// AllowEncodedSlashes says, as httpd does before it maps a request; null when httpd will refuse
+// the path (above the root, a bad escape, %2F where it is not allowed). The module's hook runs
+// before that normalisation, and its expressions must see what will be served: an exemption for
+// "^/.well-known/acme-challenge/" must not match "/.well-known/acme-challenge/../../index.html".
+char *served_path(request_rec *r) {
+    if (r->parsed_uri.path == nullptr) return nullptr;
+    char *path = apr_pstrdup(r->pool, r->parsed_uri.path);
+    const auto *server = static_cast<const core_server_config *>(
+        ap_get_core_module_config(r->server->module_config));
+    unsigned int normalize = AP_NORMALIZE_NOT_ABOVE_ROOT;
+    if (server->merge_slashes != AP_CORE_CONFIG_OFF) normalize |= AP_NORMALIZE_MERGE_SLASHES;
+    if (!ap_normalize_path(path, normalize | AP_NORMALIZE_DECODE_UNRESERVED)) return nullptr;
+    const auto *dir =
+        static_cast<const core_dir_config *>(ap_get_core_module_config(r->per_dir_config));
+    unsigned int unescape = AP_UNESCAPE_URL_KEEP_UNRESERVED;
+    if (!dir->allow_encoded_slashes) {
+        unescape |= AP_UNESCAPE_URL_FORBID_SLASHES;
+    } else if (!dir->decode_encoded_slashes) {
+        unescape |= AP_UNESCAPE_URL_KEEP_SLASHES;
+    }
+    if (ap_unescape_url_ex(path, unescape) != OK) return nullptr;
+    // Decoded slashes may have made new "//", "/./" or "/../" segments.
+    if (dir->allow_encoded_slashes && dir->decode_encoded_slashes &&
+        !ap_normalize_path(path, normalize)) {
+        return nullptr;
+    }
+    return path;
+}
+
+// While alive, the request's URI (REQUEST_URI in expressions) is the served path.
+class ServedUri {
+  public:
+    ServedUri(request_rec *r, char *path) noexcept : r_(r), saved_(r->uri) {
+        if (path != nullptr) r->uri = path;
+    }
+    ~ServedUri() { r_->uri = saved_; }
+    ServedUri(const ServedUri &) = delete;
+    ServedUri &operator=(const ServedUri &) = delete;
+
+  private:
+    request_rec *r_;
+    char *saved_;
+};
+
 bool exempt_by_expression(request_rec *r, const apr_array_header_t *exemptions) {
     if (exemptions == nullptr) return false;
     const auto *exprs = reinterpret_cast<ap_expr_info_t *const *>(exemptions->elts);
@@ -129,10 +175,15 @@ int decide_request(request_rec *r) {
     // Request-time handling follows the request's vhost: its SNIFallbackClients.
     if (!config.vhost.effective_clients().contains(state->client_class)) return DECLINED;
     const ActionSetting &action = config.vhost.action;
-    const char *host = apr_table_get(r->headers_in, "Host");
-    if (host == nullptr) host = r->hostname ? r->hostname : "";
-    const bool exempted =
-        action.kind != Action::none && exempt_by_expression(r, config.vhost.exemptions);
+    // The host httpd chose the vhost by: an absolute-form request's own, else the Host header's.
+    const char *host = r->hostname ? r->hostname : apr_table_get(r->headers_in, "Host");
+    if (host == nullptr) host = "";
+    // Every expression of the module sees the path that will be served; a request whose path
+    // httpd will refuse is never exempt.
+    char *path = served_path(r);
+    const ServedUri served(r, path);
+    const bool exempted = action.kind != Action::none && path != nullptr &&
+                          exempt_by_expression(r, config.vhost.exemptions);
     RequestState &decided = request_state(r);
     decided.vhost = r->server;
     decided.decision = decide(action.kind, host, exempted);

@@ -131,7 +131,7 @@ def test_depends_on_the_apache_abi_and_every_linked_library(deb, tmp_path):
     assert "apache2-api-20120211" in depends
     assert "apache2-api-20120211-openssl1.1" in depends
     bins = [d for d in depends if d.startswith("apache2-bin")]
-    assert bins == ["apache2-bin (>= 2.4.30)"], depends
+    assert bins == ["apache2-bin (>= 2.4.51)"], depends
     # Each shared library the module and snifallback-fp link is a dependency (with a version,
     # as dpkg-shlibdeps writes it), and apt can satisfy the whole line on this system.
     run(["dpkg-deb", "-x", str(deb), str(tmp_path / "root")])

@@ -127,3 +127,13 @@ TEST_CASE("forecast: policy names", "[forecast]") {
     CHECK(std::string(snifallback::forecast_name(snifallback::Forecast::misdirected)) ==
           "misdirected");
 }
+
+TEST_CASE("an IP-literal host is exempt however httpd spells it", "[action]") {
+    for (const char *host : {"192.0.2.1", "192.0.2.1:8443", "[2001:db8::1]", "2001:db8::1", "::1"}) {
+        INFO(host);
+        CHECK(snifallback::decide(snifallback::Action::notice, host, false).kind ==
+              snifallback::Decision::Kind::exempt);
+    }
+    CHECK(snifallback::decide(snifallback::Action::notice, "shop.example", false).kind ==
+          snifallback::Decision::Kind::notice);
+}
