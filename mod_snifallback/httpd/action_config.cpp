@@ -1,5 +1,6 @@
 #include "httpd/action_config.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -197,21 +198,27 @@ const char *set_enforce_if(cmd_parms *cmd, void *, const char *arg) {
 
 int check_action_targets(apr_pool_t *p, server_rec *main_server) {
     int result = OK;
+    std::vector<DirectiveSource> reported;  // an inherited directive is reported where written
     for (server_rec *s = main_server; s; s = s->next) {
         ServerConfig &config = server_config(s);
         const ActionSetting &action = config.vhost.action;
         config.startup.route_target = nullptr;
         if (action.kind != Action::vhost || action.route_name == nullptr) continue;
         config.startup.route_target = find_vhost(main_server, action.route_name, 0);
-        if (config.startup.route_target == nullptr) {
-            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, nullptr,
-                         "SNIF0032: SNIFallbackAction vhost %s (in %s): no <VirtualHost> has that "
-                         "ServerName or ServerAlias; name a virtual host defined in this "
-                         "configuration",
-                         action.route_name,
-                         s == main_server ? "server config" : address_text(p, s));
-            result = HTTP_INTERNAL_SERVER_ERROR;
-        }
+        if (config.startup.route_target != nullptr) continue;
+        result = HTTP_INTERNAL_SERVER_ERROR;
+        const DirectiveSource &source = action.source;
+        const bool seen = std::any_of(reported.begin(), reported.end(), [&](const DirectiveSource &r) {
+            return r.line == source.line && r.file == source.file;
+        });
+        if (seen) continue;
+        reported.push_back(source);
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, nullptr,
+                     "SNIF0032: SNIFallbackAction vhost %s at %s:%u: no <VirtualHost> has that "
+                     "ServerName or ServerAlias%s; name a virtual host defined in this "
+                     "configuration",
+                     action.route_name, source.file ? source.file : "?", source.line,
+                     did_you_mean(p, main_server, action.route_name));
     }
     return result;
 }

@@ -159,11 +159,12 @@ int check_fallback_certificates(apr_pool_t *p, server_rec *main_server) {
         if (find_vhost(main_server, setting.name, setting.port) == nullptr) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, nullptr,
                          "SNIF0023: SNIFallbackCertificate %s%s%s (in %s): no <VirtualHost> has "
-                         "that ServerName or ServerAlias%s; name an SSL virtual host defined in "
+                         "that ServerName or ServerAlias%s%s; name an SSL virtual host defined in "
                          "this configuration",
                          setting.name, setting.port ? ":" : "",
                          setting.port ? apr_itoa(p, setting.port) : "", where,
-                         setting.port ? " on that port" : "");
+                         setting.port ? " on that port" : "",
+                         did_you_mean(p, main_server, setting.name));
             result = HTTP_INTERNAL_SERVER_ERROR;
             continue;
         }

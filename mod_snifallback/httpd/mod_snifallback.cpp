@@ -31,11 +31,28 @@ namespace {
 // each directive sits where it has an effect. Both checks run, so one test shows every mistake.
 int check_configuration(apr_pool_t *pconf, apr_pool_t *, apr_pool_t *, server_rec *s) {
     const int results[] = {check_fallback_certificates(pconf, s), check_action_targets(pconf, s),
-                           check_tls_profiles(pconf, s)};
+                           check_tls_profiles(pconf, s), check_probe_locations(pconf, s)};
     for (const int result : results) {
         if (result != OK) return result;
     }
     return OK;
+}
+
+// A module that can see nothing says so once per (re)start, naming what is missing.
+void warn_when_blind(server_rec *main_server) {
+    if (ap_find_linked_module("mod_ssl.c") == nullptr) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main_server,
+                     "SNIF0006: mod_ssl is not loaded, so mod_snifallback sees no TLS handshake "
+                     "and does nothing; load it (a2enmod ssl) before this module");
+        return;
+    }
+    for (server_rec *s = main_server; s; s = s->next) {
+        if (server_config(s).startup.ssl_ctx != nullptr) return;
+    }
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main_server,
+                 "SNIF0007: no virtual host has SSLEngine on, so mod_snifallback sees no TLS "
+                 "handshake and does nothing; enable an HTTPS site (on Debian: a2ensite "
+                 "default-ssl)");
 }
 
 // post_config, after mod_ssl's: the SSL_CTXs exist now.
@@ -45,6 +62,7 @@ int finish_configuration(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                      "SNIF0005: mod_snifallback/" SNIFALLBACK_VERSION " (built with %s, running "
                      "with %s)",
                      OPENSSL_VERSION_TEXT, OpenSSL_version(OPENSSL_VERSION));
+        warn_when_blind(s);
     }
     index_served_names(pconf, s);
     int result = resolve_fallback_certificates(pconf, s);

@@ -5,7 +5,9 @@
 //   report     where the script reports a failure: one "probe" record, answered 204
 #include "httpd/probe_handler.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <vector>
 #include <cstring>
 #include <string>
 
@@ -18,6 +20,7 @@
 #include "httpd/connection_state.h"
 #include "httpd/nosni_log.h"
 #include "httpd/server_config.h"
+#include "httpd/vhost_lookup.h"
 
 namespace snifallback::glue {
 namespace {
@@ -114,6 +117,66 @@ const char *set_probe_url(cmd_parms *cmd, void *, const char *arg) {
         case ProbeUrl::failure: urls.failure = arg; break;
     }
     return nullptr;
+}
+
+namespace {
+
+bool names_probe_handler(const ap_directive_t *d) {
+    if (strcasecmp(d->directive, "SetHandler") != 0 || d->args == nullptr) return false;
+    std::string handler = d->args;
+    handler.erase(std::remove(handler.begin(), handler.end(), '"'), handler.end());
+    handler.erase(0, handler.find_first_not_of(" \t"));
+    handler.erase(handler.find_last_not_of(" \t") + 1);
+    return !strcasecmp(handler.c_str(), probe_handler_name);
+}
+
+bool has_probe_urls(const server_rec *s) {
+    const ProbeUrls &urls = server_config(s).vhost.probe;
+    return urls.pixel && urls.success && urls.failure;
+}
+
+// The servers a SetHandler applies to: its <VirtualHost>'s, or every server for one outside.
+std::vector<server_rec *> servers_of(const ap_directive_t *d, server_rec *main_server,
+                                     const VhostDefinitions &definitions) {
+    for (const ap_directive_t *up = d->parent; up != nullptr; up = up->parent) {
+        if (server_rec *vhost = definitions.vhost_of(up)) return {vhost};
+    }
+    std::vector<server_rec *> all;
+    for (server_rec *s = main_server; s; s = s->next) all.push_back(s);
+    return all;
+}
+
+int check_handlers(apr_pool_t *p, const ap_directive_t *d, server_rec *main_server,
+                   const VhostDefinitions &definitions) {
+    int result = OK;
+    for (; d != nullptr; d = d->next) {
+        if (d->first_child != nullptr) {
+            if (check_handlers(p, d->first_child, main_server, definitions) != OK) {
+                result = HTTP_INTERNAL_SERVER_ERROR;
+            }
+            continue;
+        }
+        if (!names_probe_handler(d)) continue;
+        for (const server_rec *s : servers_of(d, main_server, definitions)) {
+            if (has_probe_urls(s)) continue;
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, nullptr,
+                         "SNIF0052: SetHandler snifallback-probe at %s:%d: %s has no "
+                         "SNIFallbackProbePixel, SNIFallbackProbeSuccess and "
+                         "SNIFallbackProbeFailure all set; set the three in that virtual host "
+                         "or the server config",
+                         d->filename ? d->filename : "?", d->line_num,
+                         s->server_hostname ? s->server_hostname : "the main server");
+            result = HTTP_INTERNAL_SERVER_ERROR;
+            break;  // one line per SetHandler
+        }
+    }
+    return result;
+}
+
+}  // namespace
+
+int check_probe_locations(apr_pool_t *p, server_rec *main_server) {
+    return check_handlers(p, ap_conftree, main_server, VhostDefinitions(main_server));
 }
 
 int serve_probe(request_rec *r) {

@@ -13,6 +13,10 @@ enum class ProbeUrl { pixel, success, failure };
 // SNIFallbackProbePixel, SNIFallbackProbeSuccess, SNIFallbackProbeFailure.
 const char *set_probe_url(cmd_parms *cmd, void *, const char *arg);
 
+// check_config: every `SetHandler snifallback-probe` in the configuration has the three URLs in
+// its server (`apachectl -t` fails otherwise, naming the file and line).
+int check_probe_locations(apr_pool_t *p, server_rec *main_server);
+
 // Answers a request whose handler is snifallback-probe.
 int serve_probe(request_rec *r);
 

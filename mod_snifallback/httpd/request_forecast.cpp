@@ -34,8 +34,6 @@ struct SslChecks {
     }
 };
 
-using Definitions = std::map<std::pair<std::string, unsigned>, const server_rec *>;
-
 // A directive's single argument, without quotes.
 std::string argument_of(const ap_directive_t *d) {
     std::string arg = d->args ? d->args : "";
@@ -56,8 +54,8 @@ bool is_path_section(const char *directive) {
 
 // The configuration tree holds only the directives in effect (false <IfModule> and the like are
 // gone), so a walk finds what mod_ssl was given.
-void read_checks(const ap_directive_t *d, const server_rec *vhost, const Definitions &definitions,
-                 SslChecks &checks) {
+void read_checks(const ap_directive_t *d, const server_rec *vhost,
+                 const VhostDefinitions &definitions, SslChecks &checks) {
     for (; d != nullptr; d = d->next) {
         if (!strcasecmp(d->directive, "SSLVHostSNIPolicy") && vhost == nullptr) {
             if (const auto policy = parse_sni_vhost_policy(argument_of(d))) checks.policy = *policy;
@@ -69,10 +67,7 @@ void read_checks(const ap_directive_t *d, const server_rec *vhost, const Definit
                 checks.strict_in_vhost[vhost] = on;
             }
         } else if (!strcasecmp(d->directive, "<VirtualHost")) {
-            const auto found = definitions.find({d->filename ? d->filename : "",
-                                                  static_cast<unsigned>(d->line_num)});
-            read_checks(d->first_child, found != definitions.end() ? found->second : nullptr,
-                        definitions, checks);
+            read_checks(d->first_child, definitions.vhost_of(d), definitions, checks);
         } else if (d->first_child != nullptr && !is_path_section(d->directive)) {
             read_checks(d->first_child, vhost, definitions, checks);
         }
@@ -80,12 +75,8 @@ void read_checks(const ap_directive_t *d, const server_rec *vhost, const Definit
 }
 
 SslChecks ssl_checks(server_rec *main_server) {
-    Definitions definitions;
-    for (server_rec *s = main_server->next; s; s = s->next) {
-        if (s->defn_name) definitions[{s->defn_name, s->defn_line_number}] = s;
-    }
     SslChecks checks;
-    read_checks(ap_conftree, nullptr, definitions, checks);
+    read_checks(ap_conftree, nullptr, VhostDefinitions(main_server), checks);
     return checks;
 }
 

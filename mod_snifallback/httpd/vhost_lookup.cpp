@@ -1,8 +1,10 @@
 #include "httpd/vhost_lookup.h"
 
+#include "core/spelling.h"
 #include "httpd/server_config.h"
 
 #include <new>
+#include <string>
 
 #include "apr_lib.h"
 #include "apr_strings.h"
@@ -116,6 +118,31 @@ void index_served_names(apr_pool_t *p, server_rec *main_server) {
         }
         server_config(group.default_vhost).startup.served_names = index;
     }
+}
+
+VhostDefinitions::VhostDefinitions(server_rec *main_server) {
+    for (server_rec *s = main_server->next; s; s = s->next) {
+        if (s->defn_name) by_place_[{s->defn_name, s->defn_line_number}] = s;
+    }
+}
+
+server_rec *VhostDefinitions::vhost_of(const ap_directive_t *section) const {
+    if (section == nullptr || strcasecmp(section->directive, "<VirtualHost") != 0) return nullptr;
+    const auto found = by_place_.find(
+        {section->filename ? section->filename : "", static_cast<unsigned>(section->line_num)});
+    return found != by_place_.end() ? found->second : nullptr;
+}
+
+const char *did_you_mean(apr_pool_t *p, server_rec *main_server, const char *name) {
+    std::vector<std::string> names;
+    for (server_rec *s = main_server->next; s; s = s->next) {
+        if (s->server_hostname) names.emplace_back(s->server_hostname);
+        if (s->names == nullptr) continue;
+        const auto *aliases = reinterpret_cast<char *const *>(s->names->elts);
+        for (int i = 0; i < s->names->nelts; ++i) names.emplace_back(aliases[i]);
+    }
+    const std::string closest = closest_name(name, names);
+    return closest.empty() ? "" : apr_psprintf(p, " (did you mean %s?)", closest.c_str());
 }
 
 const char *address_text(apr_pool_t *p, const server_rec *s) {

@@ -2,9 +2,13 @@
 // port; and the addresses they share.
 #pragma once
 
+#include <map>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "httpd.h"
+#include "util_cfgtree.h"
 
 namespace snifallback::glue {
 
@@ -34,6 +38,22 @@ bool share_address(const server_rec *a, const server_rec *b) noexcept;
 // shares an address with `s` (the connection's base server, whose SSL_CTX mod_ssl uses for a
 // handshake without SNI).
 server_rec *default_vhost_of(server_rec *main_server, server_rec *s) noexcept;
+
+// The vhosts by where their <VirtualHost> section was written, to find the server_rec of a
+// section of the configuration tree.
+class VhostDefinitions {
+  public:
+    explicit VhostDefinitions(server_rec *main_server);
+    // The vhost of a <VirtualHost> section; null for anything else.
+    server_rec *vhost_of(const ap_directive_t *section) const;
+
+  private:
+    std::map<std::pair<std::string, unsigned>, server_rec *> by_place_;
+};
+
+// " (did you mean www.example.org?)" when a ServerName or ServerAlias of this configuration is
+// close to `name`, for messages about names that match no vhost; "" otherwise.
+const char *did_you_mean(apr_pool_t *p, server_rec *main_server, const char *name);
 
 // "host:port" of the first address of `s`, for messages.
 const char *address_text(apr_pool_t *p, const server_rec *s);

@@ -1,8 +1,10 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <vector>
 
 #include "core/host.h"
+#include "core/spelling.h"
 
 TEST_CASE("Host values that are IP literals") {
     auto [host, expected] = GENERATE(table<std::string, bool>({
@@ -30,4 +32,15 @@ TEST_CASE("Host values that are IP literals") {
     }));
     CAPTURE(host);
     CHECK(snifallback::host_is_ip_literal(host) == expected);
+}
+
+TEST_CASE("a mistyped ServerName gets the closest existing one", "[spelling]") {
+    const std::vector<std::string> names = {"legacy.example.org", "www.example.org", "a.test"};
+    CHECK(snifallback::closest_name("legacy.exmaple.org", names) == "legacy.example.org");
+    CHECK(snifallback::closest_name("LEGACY.example.org.", names) == "legacy.example.org");
+    CHECK(snifallback::closest_name("shop.example.net", names).empty());  // nothing close
+    CHECK(snifallback::closest_name("b.test", names) == "a.test");
+    CHECK(snifallback::closest_name("xy.zz", names).empty());
+    CHECK(snifallback::edit_distance("kitten", "Sitting") == 3);
+    CHECK(snifallback::edit_distance("", "abc") == 3);
 }
