@@ -114,6 +114,16 @@ def https_get(port: int, path: str = "/", sni: str | None = None, host: str | No
     return data
 
 
+def http_get(port: int, path: str = "/", host: str = "localhost", timeout: float = 10) -> Response:
+    """One plain-HTTP/1.1 request (Connection: close)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    return parse_response(data)
+
+
 def status_of(data: bytes) -> int:
     """The status code of a raw HTTP response."""
     return int(data.split(b" ", 2)[1])

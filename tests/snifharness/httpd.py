@@ -108,8 +108,10 @@ class Httpd:
 
     def config_text(self, snippet: str = "", vhost_extra: dict | None = None,
                     module_loaded: bool = True, mpm: str | None = None,
-                    certs: dict | None = None, before_vhosts: str = "") -> str:
-        """`certs` replaces a vhost's (certificate, key) pair; `vhost_extra` adds lines to a vhost."""
+                    certs: dict | None = None, before_vhosts: str = "",
+                    standard_vhosts: bool = True) -> str:
+        """`certs` replaces a vhost's (certificate, key) pair; `vhost_extra` adds lines to a vhost;
+        without `standard_vhosts` the snippet brings its own <VirtualHost>s."""
         mpm = mpm or self.mpm
         user = "User www-data\nGroup www-data\n" if os.geteuid() == 0 else ""
         modules = module_lines(mpm, self.module if module_loaded else None)
@@ -135,7 +137,7 @@ DocumentRoot "{self.root}/htdocs/default.test"
     Require all granted
 </Directory>
 {before_vhosts}
-{self._vhosts(vhost_extra or {}, certs or {})}
+{self._vhosts(vhost_extra or {}, certs or {}) if standard_vhosts else ""}
 {snippet}
 """
 
