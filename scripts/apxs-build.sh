@@ -27,11 +27,22 @@ cxxflags=(-std=c++17 -O2 -g -fPIC -Wall -Wextra)
 
 mkdir -p "$out"
 cd "$out"
+# Quiet when it works: APR's libtool says "ignoring unknown tag CXX" for every file and apxs prints
+# the whole link command. Everything goes to a log, shown in full only when a step fails.
+log=$out/apxs-build.log
+: >"$log"
+quietly() {  # quietly COMMAND...: runs it into the log; on failure shows the log and stops
+  if ! "$@" >>"$log" 2>&1; then
+    echo "apxs-build: failed: $*" >&2
+    cat "$log" >&2
+    exit 1
+  fi
+}
 objects=()
 compile() {  # compile SOURCE OBJECT-STEM [extra flags...]
   local source=$1 stem=$2
   shift 2
-  "${libtool[@]}" --silent --mode=compile --tag=CXX "$cxx" "${cxxflags[@]}" \
+  quietly "${libtool[@]}" --silent --mode=compile --tag=CXX "$cxx" "${cxxflags[@]}" \
     -I"$src/mod_snifallback" "$@" -c "$source" -o "$stem.lo"
   objects+=("$stem.lo")
 }
@@ -49,7 +60,7 @@ done
 for f in "$src"/mod_snifallback/httpd/*.cpp; do
   compile "$f" "$(basename "${f%.cpp}")" -I"$httpd_include" "${apr_flags[@]}"
 done
-"$apxs" -c -o mod_snifallback.la "${objects[@]}" -lstdc++ -lssl -lcrypto >/dev/null
+quietly "$apxs" -c -o mod_snifallback.la "${objects[@]}" -lstdc++ -lssl -lcrypto
 echo "built $out/.libs/mod_snifallback.so"
 
 if ((install)); then

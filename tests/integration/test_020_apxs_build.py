@@ -17,6 +17,9 @@ def apxs_module():
     done = subprocess.run([str(SOURCE / "scripts" / "apxs-build.sh")], env={**os.environ,
                           "OUT": str(out)}, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
+    # quiet on success: one line, no libtool chatter, no link command
+    assert done.stdout == f"built {out}/.libs/mod_snifallback.so\n" and done.stderr == "", \
+        done.stdout + done.stderr
     module = out / ".libs" / "mod_snifallback.so"
     assert module.exists()
     yield module
