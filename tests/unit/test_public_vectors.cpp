@@ -20,6 +20,7 @@
 #include "core/client_hello.h"
 #include "core/fingerprint.h"
 #include "core/hex.h"
+#include "core/record.h"
 #include "json_lite.h"
 
 namespace {
@@ -122,6 +123,21 @@ TEST_CASE("ClientHello vectors: parse and fingerprint from records and from the 
     const bool from_records = check_form(v, "record_hex", v.record_hex);
     const bool from_handshake = check_form(v, "handshake_hex", v.handshake_hex);
     if (!from_records || !from_handshake) g_mismatched.insert(v.id);
+}
+
+TEST_CASE("ClientHello vectors: the log holds every JA3 text whole, in both formats") {
+    REQUIRE(!g_vectors.empty());
+    const auto index = GENERATE(range(std::size_t{0}, g_vectors.size()));
+    const Vector &v = g_vectors[index];
+    INFO(v.id);
+    snifallback::Record record;
+    record.event = "handshake";
+    record.ja3 = v.expected["ja3_string"].str();
+    for (const std::string &line : {snifallback::render_json(record),
+                                    snifallback::render_logfmt(record)}) {
+        CHECK(line.find(std::string(snifallback::truncation_marker)) == std::string::npos);
+        CHECK(line.find(*record.ja3) != std::string::npos);
+    }
 }
 
 int main(int argc, char *argv[]) {
