@@ -1,5 +1,6 @@
 #include "core/client_class.h"
 
+#include "core/ascii.h"
 #include "core/host.h"
 
 namespace snifallback {
@@ -34,14 +35,7 @@ std::size_t fallback_class_index(ClientClass c) noexcept {
 
 bool parse_client_class(std::string_view word, ClientClass &out) noexcept {
     for (ClientClass c : fallback_classes) {
-        const std::string_view name = client_class_name(c);
-        if (word.size() != name.size()) continue;
-        bool same = true;
-        for (std::size_t i = 0; i < name.size() && same; ++i) {
-            const char w = word[i] >= 'A' && word[i] <= 'Z' ? static_cast<char>(word[i] + 32) : word[i];
-            same = w == name[i];
-        }
-        if (same) {
+        if (equal_ignoring_case(word, client_class_name(c))) {
             out = c;
             return true;
         }

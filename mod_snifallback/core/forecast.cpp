@@ -1,18 +1,8 @@
 #include "core/forecast.h"
 
+#include "core/ascii.h"
+
 namespace snifallback {
-namespace {
-
-bool equal_ignoring_case(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-        if (lower(a[i]) != lower(b[i])) return false;
-    }
-    return true;
-}
-
-}  // namespace
 
 std::optional<SniVhostPolicy> parse_sni_vhost_policy(std::string_view word) noexcept {
     if (equal_ignoring_case(word, "strict")) return SniVhostPolicy::strict;

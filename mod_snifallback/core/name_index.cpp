@@ -2,24 +2,16 @@
 
 #include <algorithm>
 
+#include "core/ascii.h"
+
 namespace snifallback {
 namespace {
-
-char fold(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool equal_folded(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (fold(a[i]) != fold(b[i])) return false;
-    }
-    return true;
-}
 
 // FNV-1a over the case-folded bytes.
 std::uint32_t folded_hash(std::string_view name) noexcept {
     std::uint32_t hash = 2166136261u;
     for (char c : name) {
-        hash ^= static_cast<unsigned char>(fold(c));
+        hash ^= static_cast<unsigned char>(ascii_lower(c));
         hash *= 16777619u;
     }
     return hash;
@@ -39,7 +31,7 @@ bool host_pattern_matches(std::string_view pattern, std::string_view name) noexc
         if (p < pattern.size() && pattern[p] == '*') {
             star = p++;
             star_n = n;
-        } else if (p < pattern.size() && (pattern[p] == '?' || fold(pattern[p]) == fold(name[n]))) {
+        } else if (p < pattern.size() && (pattern[p] == '?' || ascii_lower(pattern[p]) == ascii_lower(name[n]))) {
             ++p;
             ++n;
         } else if (star != std::string_view::npos) {
@@ -56,7 +48,7 @@ bool host_pattern_matches(std::string_view pattern, std::string_view name) noexc
 void NameIndex::FoldedSet::insert(std::string_view name) {
     if (contains(name)) return;
     std::string folded(name);
-    for (char &c : folded) c = fold(c);
+    for (char &c : folded) c = ascii_lower(c);
     names_.push_back(std::move(folded));
     // At most half full, so a probe ends at an empty slot soon.
     if (slots_.size() < 2 * names_.size()) {
@@ -85,7 +77,7 @@ bool NameIndex::FoldedSet::contains(std::string_view name) const noexcept {
     if (slots_.empty()) return false;
     const std::size_t mask = slots_.size() - 1;
     for (std::size_t slot = folded_hash(name) & mask; slots_[slot] != 0; slot = (slot + 1) & mask) {
-        if (equal_folded(names_[slots_[slot] - 1], name)) return true;
+        if (equal_ignoring_case(names_[slots_[slot] - 1], name)) return true;
     }
     return false;
 }

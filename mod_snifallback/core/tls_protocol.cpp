@@ -1,5 +1,6 @@
 #include "core/tls_protocol.h"
 
+#include "core/ascii.h"
 #include "core/client_hello.h"
 #include "core/tls_constants.h"
 
@@ -14,15 +15,6 @@ int bit_of(std::uint16_t version) noexcept {
         if (versions[i] == version) return i;
     }
     return -1;
-}
-
-bool equal_ignoring_case(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-        if (lower(a[i]) != lower(b[i])) return false;
-    }
-    return true;
 }
 
 // The versions a word names: one, or four for "all".

@@ -154,14 +154,23 @@ const char *set_notice_status(cmd_parms *cmd, void *, const char *arg) {
     return nullptr;
 }
 
-const char *set_exempt(cmd_parms *cmd, void *, const char *arg) {
+namespace {
+
+// A boolean Apache expression of a directive, where it may appear; an error message or null.
+const char *parse_condition(cmd_parms *cmd, const char *arg, ap_expr_info_t *&expr) {
     if (const char *error = check_scope(cmd, Scope::server_or_vhost_not_directory)) return error;
     const char *error = nullptr;
-    ap_expr_info_t *expr = ap_expr_parse_cmd(cmd, arg, 0, &error, nullptr);
-    if (error != nullptr) {
-        return apr_psprintf(cmd->pool, "%s: cannot parse the expression '%s': %s", cmd->cmd->name,
-                            arg, error);
-    }
+    expr = ap_expr_parse_cmd(cmd, arg, 0, &error, nullptr);
+    if (error == nullptr) return nullptr;
+    return apr_psprintf(cmd->pool, "%s: cannot parse the expression '%s': %s", cmd->cmd->name, arg,
+                        error);
+}
+
+}  // namespace
+
+const char *set_exempt(cmd_parms *cmd, void *, const char *arg) {
+    ap_expr_info_t *expr = nullptr;
+    if (const char *error = parse_condition(cmd, arg, expr)) return error;
     apr_array_header_t *&exemptions = server_config(cmd->server).vhost.exemptions;
     if (exemptions == nullptr) exemptions = apr_array_make(cmd->pool, 2, sizeof(ap_expr_info_t *));
     *static_cast<ap_expr_info_t **>(apr_array_push(exemptions)) = expr;
@@ -185,15 +194,7 @@ const char *set_mode(cmd_parms *cmd, void *, const char *arg) {
 }
 
 const char *set_enforce_if(cmd_parms *cmd, void *, const char *arg) {
-    if (const char *error = check_scope(cmd, Scope::server_or_vhost_not_directory)) return error;
-    const char *error = nullptr;
-    ap_expr_info_t *expr = ap_expr_parse_cmd(cmd, arg, 0, &error, nullptr);
-    if (error != nullptr) {
-        return apr_psprintf(cmd->pool, "%s: cannot parse the expression '%s': %s", cmd->cmd->name,
-                            arg, error);
-    }
-    server_config(cmd->server).vhost.enforce_if = expr;
-    return nullptr;
+    return parse_condition(cmd, arg, server_config(cmd->server).vhost.enforce_if);
 }
 
 int check_action_targets(apr_pool_t *p, server_rec *main_server) {

@@ -7,7 +7,8 @@ runtime preloaded, or valgrind), for scripts/sanitize.sh.
 The wrapper runs `apache2 -X` (one process, in the foreground). The scenarios: no-SNI and SNI
 requests over HTTP/1.1 (keep-alive) and HTTP/2, a client that rejects the certificate (alert), a
 client that closes mid-handshake, the notice / redirect / vhost / exempt actions, the status
-handler (HTML, JSON), logfmt with `SNIFallbackFingerprint all`, and a short hostile-clients run.
+handler (HTML, JSON, metrics), logfmt with `SNIFallbackFingerprint all`, a short hostile-clients
+run, and every client class with a TLS 1.0 profile, report mode and a path that needs normalising.
 Prints what each step got; exits non-zero when a well-formed request was not answered as expected
 or the server died. The sanitizer and valgrind reports are read by sanitize.sh, which also sets
 PYTHONPATH for the harness package (tests/snifharness).
@@ -122,6 +123,31 @@ def second_start(httpd: Httpd) -> None:
         failures.append("crash lines in the error log")
 
 
+def third_start(httpd: Httpd) -> None:
+    print("start 3: every client class, a TLS 1.0 profile, report mode, ?metrics")
+    old = ["-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"]
+    httpd.start("SNIFallbackLog logs/nosni.json\nSNIFallbackClients no-sni ip-literal unknown-name\n"
+                'SNIFallbackProtocol all\nSNIFallbackCipherSuite "DEFAULT:@SECLEVEL=0"\n'
+                "Timeout 120\n" + STATUS_LOCATION,
+                vhost_extra={**ACTIONS, "b.test": ACTIONS["b.test"] + "\n    SNIFallbackMode report"})
+    get = "GET {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n"
+    done = httpd.s_client(get.format("/", "a.test").encode(), args=old, timeout=120)
+    expect("TLS 1.0 without SNI, notice", b"HTTP/1.1 403" in done.stdout, True)
+    done = httpd.s_client(get.format("/health/../x", "a.test").encode(), timeout=120)
+    expect("exemption on the served path", b"HTTP/1.1 403" in done.stdout, True)
+    done = httpd.s_client(get.format("/", "default.test").encode(), servername="127.0.0.1",
+                          timeout=120)
+    expect("IP-literal SNI, routed", b"site legacy.test" in done.stdout, True)
+    done = httpd.s_client(get.format("/", "b.test").encode(), servername="nosuch.test",
+                          timeout=120)
+    expect("unknown name, redirect reported (mod_ssl's 421)", b"HTTP/1.1 421" in done.stdout, True)
+    r = httpd.curl("/snifallback-status?metrics", sni="default.test")[0]
+    expect("status ?metrics", (r.status, "snifallback_tls_connections_total" in r.body), (200, True))
+    httpd.stop()
+    if crash_lines(httpd.error_log()):
+        failures.append("crash lines in the error log")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--module", required=True)
@@ -138,6 +164,7 @@ def main() -> int:
     try:
         first_start(httpd, args.hostile, args.valgrind)
         second_start(httpd)
+        third_start(httpd)
     except Exception as e:  # noqa: BLE001
         failures.append(f"scenario aborted: {type(e).__name__}: {e}")
         print("ABORTED:", e)
