@@ -186,12 +186,14 @@ int check_fallback_certificates(apr_pool_t *p, server_rec *main_server) {
 
 // post_config, after mod_ssl: the certificates now exist in the vhosts' SSL_CTXs.
 int resolve_fallback_certificates(apr_pool_t *p, server_rec *main_server) {
-    for (server_rec *s = main_server->next; s; s = s->next) {
+    for (server_rec *s = main_server->next; s; s = s->next) server_config(s).startup.fallback = nullptr;
+    // Only an address's default vhost chooses; the groups find them without comparing every
+    // vhost with every other.
+    for (const AddressGroup &group : address_groups(main_server)) {
+        server_rec *s = group.default_vhost;
         ServerConfig &config = server_config(s);
         const FallbackCertificateSetting &setting = config.vhost.fallback_certificate;
-        config.startup.fallback = nullptr;
         if (config.startup.ssl_ctx == nullptr) continue;
-        if (default_vhost_of(main_server, s) != s) continue;  // only the default vhost chooses
         if (setting.name == nullptr) {
             if (startup_summary_wanted()) {
                 ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
