@@ -1,7 +1,6 @@
 #include "core/status.h"
 
 #include <map>
-#include <utility>
 
 #include "core/escape.h"
 #include "core/record.h"
@@ -59,12 +58,27 @@ void append_nullable_string(std::string &out, const std::string &value) {
 
 }  // namespace
 
+std::vector<VhostCounters> merged_vhosts(const std::vector<VhostCounters> &vhosts) {
+    std::vector<VhostCounters> out;
+    std::map<std::string, std::size_t> index;  // by the name as read: the label value is that
+    for (const VhostCounters &vhost : vhosts) {
+        const auto [found, added] =
+            index.try_emplace(prometheus_label_value(vhost.name), out.size());
+        if (added) {
+            out.push_back(vhost);
+        } else {
+            out[found->second].counters += vhost.counters;
+        }
+    }
+    return out;
+}
+
 std::string render_status_json(const StatusReport &report) {
     std::string out = "{\"version\":\"" SNIFALLBACK_VERSION "\",";
     append_counters(out, report.total);
     out += ",\"vhosts\":{";
     bool first = true;
-    for (const auto &vhost : report.vhosts) {
+    for (const auto &vhost : merged_vhosts(report.vhosts)) {
         if (!first) out += ',';
         first = false;
         append_json_string(out, vhost.name);
@@ -239,13 +253,8 @@ void sample(std::string &out, const char *name, const std::string &labels, std::
     out += '\n';
 }
 
-// name="value", the value escaped already.
-std::string escaped_label(const char *name, const std::string &escaped) {
-    return std::string(name) + "=\"" + escaped + '"';
-}
-
 std::string label(const char *name, std::string_view value) {
-    return escaped_label(name, prometheus_label_value(value));
+    return std::string(name) + "=\"" + prometheus_label_value(value) + '"';
 }
 
 void fallback_connections(std::string &out, const Counters &total) {
@@ -273,31 +282,16 @@ void fallback_requests(std::string &out, const StatusReport &report) {
     family(out, "snifallback_fallback_requests_total", "counter",
            "Requests of fallback clients, by vhost, class, action decided and whether it was "
            "enforced (cells that are zero are left out).");
-    // Vhosts are counted by ServerName, but two names can still be one label value: bytes that
-    // are not UTF-8 all become U+FFFD. Their cells are added up, in the order the names came:
-    // a series twice in one exposition passes promtool, and a Prometheus server scraping it keeps
-    // one of the two values, drops the other and still reports the scrape as successful.
-    std::vector<std::pair<std::string, Counters>> rows;
-    std::map<std::string, std::size_t> row_of;
-    for (const VhostCounters &vhost : report.vhosts) {
-        std::string value = prometheus_label_value(vhost.name);
-        const auto [found, added] = row_of.try_emplace(value, rows.size());
-        if (added) {
-            rows.emplace_back(std::move(value), vhost.counters);
-        } else {
-            rows[found->second].second += vhost.counters;
-        }
-    }
-    for (const auto &[vhost, counters] : rows) {
+    for (const VhostCounters &vhost : merged_vhosts(report.vhosts)) {
         for (std::size_t i = 0; i < request_cell_count; ++i) {
-            if (counters.requests[i] == 0) continue;
+            if (vhost.counters.requests[i] == 0) continue;
             const RequestCell cell = request_cell_at(i);
             sample(out, "snifallback_fallback_requests_total",
-                   escaped_label("vhost", vhost) + ',' +
+                   label("vhost", vhost.name) + ',' +
                        label("class", client_class_name(cell.client_class)) + ',' +
                        label("action", decision_name(cell.action)) + ',' +
                        label("enforced", cell.enforced ? "true" : "false"),
-                   counters.requests[i]);
+                   vhost.counters.requests[i]);
         }
     }
 }

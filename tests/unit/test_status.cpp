@@ -196,8 +196,9 @@ TEST_CASE("Prometheus exposition: every family described, counters end in _total
     }
 }
 
-TEST_CASE("Prometheus exposition: names that are one label value are one series", "[status]") {
-    // Both names become "inv\uFFFDalid"; Prometheus would keep one sample and drop the other.
+TEST_CASE("names that read the same once escaped are one series and one JSON key", "[status]") {
+    // Both names become "inv\uFFFDalid": Prometheus would keep one of two equal series, a JSON
+    // parser one of two equal keys, and drop the other's counts.
     StatusReport report;
     const snifallback::RequestCell cell{ClientClass::no_sni, Decision::Kind::none, false};
     for (const char *name : {"inv\xff" "alid", "b.test", "inv\xfe" "alid"}) {
@@ -215,4 +216,10 @@ TEST_CASE("Prometheus exposition: names that are one label value are one series"
     CHECK(text.find(merged, at + 1) == std::string::npos);
     // the first name's place, then b.test
     CHECK(at < text.find("vhost=\"b.test\""));
+    // the strict reader refuses a duplicate key
+    const auto doc = json_lite::parse(snifallback::render_status_json(report));
+    REQUIRE(doc["vhosts"].members.size() == 2);
+    CHECK(doc["vhosts"].members[0].first == "inv\xef\xbf\xbd" "alid");
+    CHECK(doc["vhosts"].members[0].second["requests"]["none"].text == "3");
+    CHECK(doc["vhosts"].members[1].first == "b.test");
 }
