@@ -21,6 +21,8 @@ packages=(
   dpkg-dev file lintian
   # log rotation and syslog with the real daemons (tests/integration/test_110_*)
   logrotate rsyslog
+  # a real Prometheus server and promtool that scrape and check ?metrics (test_130_prometheus)
+  prometheus
 )
 
 if [ "${1:-}" = bench ]; then
@@ -53,5 +55,17 @@ fi
 # Debian's package starts the system apache2 on port 80; the project never uses it.
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet apache2 2>/dev/null; then
   "${sudo_cmd[@]}" systemctl stop apache2 || true
+fi
+
+# Debian's prometheus package enables and starts a system server on :9090 (systemd or its init
+# script) that scrapes itself; the tests start their own on free loopback ports and never use it.
+# Stop and disable it when this run installed it; a prometheus that was here before is left alone.
+if [[ " ${missing[*]} " == *" prometheus "* ]]; then
+  if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    "${sudo_cmd[@]}" systemctl disable --now prometheus >/dev/null 2>&1 || true
+  elif [ -x /etc/init.d/prometheus ]; then
+    "${sudo_cmd[@]}" /etc/init.d/prometheus stop >/dev/null 2>&1 || true
+    "${sudo_cmd[@]}" update-rc.d prometheus disable >/dev/null 2>&1 || true
+  fi
 fi
 exit 0

@@ -1,5 +1,7 @@
 #include "core/status.h"
 
+#include <map>
+
 #include "core/escape.h"
 #include "core/record.h"
 #include "core/version.h"
@@ -56,12 +58,27 @@ void append_nullable_string(std::string &out, const std::string &value) {
 
 }  // namespace
 
+std::vector<VhostCounters> merged_vhosts(const std::vector<VhostCounters> &vhosts) {
+    std::vector<VhostCounters> out;
+    std::map<std::string, std::size_t> index;  // by the name as read: the label value is that
+    for (const VhostCounters &vhost : vhosts) {
+        const auto [found, added] =
+            index.try_emplace(prometheus_label_value(vhost.name), out.size());
+        if (added) {
+            out.push_back(vhost);
+        } else {
+            out[found->second].counters += vhost.counters;
+        }
+    }
+    return out;
+}
+
 std::string render_status_json(const StatusReport &report) {
     std::string out = "{\"version\":\"" SNIFALLBACK_VERSION "\",";
     append_counters(out, report.total);
     out += ",\"vhosts\":{";
     bool first = true;
-    for (const auto &vhost : report.vhosts) {
+    for (const auto &vhost : merged_vhosts(report.vhosts)) {
         if (!first) out += ',';
         first = false;
         append_json_string(out, vhost.name);
@@ -265,7 +282,7 @@ void fallback_requests(std::string &out, const StatusReport &report) {
     family(out, "snifallback_fallback_requests_total", "counter",
            "Requests of fallback clients, by vhost, class, action decided and whether it was "
            "enforced (cells that are zero are left out).");
-    for (const VhostCounters &vhost : report.vhosts) {
+    for (const VhostCounters &vhost : merged_vhosts(report.vhosts)) {
         for (std::size_t i = 0; i < request_cell_count; ++i) {
             if (vhost.counters.requests[i] == 0) continue;
             const RequestCell cell = request_cell_at(i);

@@ -34,6 +34,14 @@ struct StatusReport {
     std::uint32_t inventory_capacity = 0;
 };
 
+// The vhosts as the JSON and Prometheus outputs list them. Vhosts are counted by ServerName, but
+// two names can still read the same once escaped: bytes that are not UTF-8 all become U+FFFD.
+// Those are one entry, with the first one's name and forecast and their counters added up, in the
+// order they came. A JSON parser keeps one of two equal keys, and Prometheus one of two equal
+// series in a scrape (promtool accepts them, the scrape still succeeds): the other's counts would
+// be lost.
+std::vector<VhostCounters> merged_vhosts(const std::vector<VhostCounters> &vhosts);
+
 // {"version":"0.2.0","connections":{...},"requests":{...},"vhosts":{"name":{"connections":...,"requests":...}},
 //  "clients":[{"client_ip":...,"ja4":...,"user_agent":...,"count":N,"first_seen":"...",
 //  "last_seen":"..."}]}

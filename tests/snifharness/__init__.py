@@ -17,4 +17,5 @@ Modules, one concept each:
   records        the module's no-SNI log (JSON lines) and crash / warning lines of the error log
   hostile_cases  malformed ClientHellos derived from real ones
   hostile        the hostile-client run: cases and well-formed requests against a server
+  prometheus     a real Prometheus server on a free loopback port, its HTTP API, and promtool
 """

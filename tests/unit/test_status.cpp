@@ -195,3 +195,31 @@ TEST_CASE("Prometheus exposition: every family described, counters end in _total
         CHECK(line.rfind(current, 0) == 0);
     }
 }
+
+TEST_CASE("names that read the same once escaped are one series and one JSON key", "[status]") {
+    // Both names become "inv\uFFFDalid": Prometheus would keep one of two equal series, a JSON
+    // parser one of two equal keys, and drop the other's counts.
+    StatusReport report;
+    const snifallback::RequestCell cell{ClientClass::no_sni, Decision::Kind::none, false};
+    for (const char *name : {"inv\xff" "alid", "b.test", "inv\xfe" "alid"}) {
+        report.vhosts.push_back({name, Counters{}, ""});
+    }
+    report.vhosts[0].counters[cell] = 1;
+    report.vhosts[1].counters[cell] = 5;
+    report.vhosts[2].counters[cell] = 2;
+    const std::string text = snifallback::render_status_prometheus(report);
+    const std::string merged = "snifallback_fallback_requests_total{vhost=\"inv\xef\xbf\xbd"
+                               "alid\",class=\"no-sni\",action=\"none\",enforced=\"false\"} ";
+    const std::size_t at = text.find(merged);
+    REQUIRE(at != std::string::npos);
+    CHECK(text.compare(at + merged.size(), 2, "3\n") == 0);
+    CHECK(text.find(merged, at + 1) == std::string::npos);
+    // the first name's place, then b.test
+    CHECK(at < text.find("vhost=\"b.test\""));
+    // the strict reader refuses a duplicate key
+    const auto doc = json_lite::parse(snifallback::render_status_json(report));
+    REQUIRE(doc["vhosts"].members.size() == 2);
+    CHECK(doc["vhosts"].members[0].first == "inv\xef\xbf\xbd" "alid");
+    CHECK(doc["vhosts"].members[0].second["requests"]["none"].text == "3");
+    CHECK(doc["vhosts"].members[1].first == "b.test");
+}
