@@ -5,16 +5,11 @@ do it by themselves (socat puts the IP address it connects to into SNI).
 """
 import json
 import re
-import socket
-import struct
 import subprocess
 
 import pytest
-from OpenSSL import SSL
 
-import h2.config
-import h2.connection
-import h2.events
+from snifharness import exact_sni
 
 STATUS = '<Location "/snif-status">\n    SetHandler snifallback-status\n</Location>\n'
 ACCESS = ('LogFormat "%{Host}i class=%{SNIFALLBACK_CLASS}e missing=%{SNI_MISSING}e '
@@ -23,77 +18,8 @@ BASE = "SNIFallbackLog logs/nosni.json\n" + STATUS + ACCESS
 ALL_CLASSES = "SNIFallbackClients no-sni ip-literal unknown-name\n"
 
 
-class Answer:
-    def __init__(self, status: int, body: bytes, certificate_cn: str):
-        self.status, self.body, self.certificate_cn = status, body, certificate_cn
-
-
-def _tls(httpd, sni: bytes | None, alpn: bytes) -> SSL.Connection:
-    ctx = SSL.Context(SSL.TLS_METHOD)
-    ctx.set_verify(SSL.VERIFY_NONE, lambda *args: True)
-    ctx.set_alpn_protos([alpn])
-    sock = socket.create_connection(("127.0.0.1", httpd.https_port), timeout=10)
-    # pyOpenSSL wants a blocking socket; the kernel's receive timeout keeps a test from hanging.
-    sock.settimeout(None)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("ll", 20, 0))
-    conn = SSL.Connection(ctx, sock)
-    if sni is not None:
-        conn.set_tlsext_host_name(sni)  # any bytes, IP addresses and trailing dots included
-    conn.set_connect_state()
-    conn.do_handshake()
-    return conn
-
-
-def _read_all(conn: SSL.Connection) -> bytes:
-    data = b""
-    while True:
-        try:
-            chunk = conn.recv(65536)
-        except (SSL.ZeroReturnError, SSL.SysCallError):
-            break
-        if not chunk:
-            break
-        data += chunk
-    return data
-
-
-def _http1(conn, host: str) -> tuple[int, bytes]:
-    conn.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\nUser-Agent: class-test\r\n"
-                 "Connection: close\r\n\r\n".encode())
-    head, _, body = _read_all(conn).partition(b"\r\n\r\n")
-    return int(head.split(b" ", 2)[1]), body
-
-
-def _http2(conn, host: str) -> tuple[int, bytes]:
-    h2c = h2.connection.H2Connection(config=h2.config.H2Configuration(client_side=True))
-    h2c.initiate_connection()
-    h2c.send_headers(1, [(":method", "GET"), (":path", "/"), (":scheme", "https"),
-                         (":authority", host), ("user-agent", "class-test")], end_stream=True)
-    conn.sendall(h2c.data_to_send())
-    status, body = 0, b""
-    while True:
-        data = conn.recv(65536)
-        if not data:
-            break
-        for event in h2c.receive_data(data):
-            if isinstance(event, h2.events.ResponseReceived):
-                status = int(dict(event.headers)[b":status"])
-            elif isinstance(event, h2.events.DataReceived):
-                body += event.data
-                h2c.acknowledge_received_data(event.flow_controlled_length, 1)
-            elif isinstance(event, h2.events.StreamEnded):
-                conn.sendall(h2c.data_to_send())
-                return status, body
-        conn.sendall(h2c.data_to_send())
-    return status, body
-
-
-def request(httpd, sni: str | None, host: str, http2: bool = False) -> Answer:
-    conn = _tls(httpd, sni.encode() if sni is not None else None, b"h2" if http2 else b"http/1.1")
-    cn = conn.get_peer_certificate().get_subject().CN
-    status, body = (_http2 if http2 else _http1)(conn, host)
-    conn.close()
-    return Answer(status, body, cn)
+def request(httpd, sni: str | None, host: str, http2: bool = False) -> exact_sni.Answer:
+    return exact_sni.request(httpd.https_port, sni, host, http2)
 
 
 def records(httpd, count: int, event: str = "request") -> list:

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from snifharness.process import wait_until
+
 # One child process, so that "once per process and failure streak" means exactly once.
 ONE_CHILD = ("StartServers 1\nServerLimit 1\nThreadsPerChild 8\nMaxRequestWorkers 8\n"
              "MinSpareThreads 1\nMaxSpareThreads 16\n")
@@ -40,15 +42,6 @@ def json_lines(text):
 
 def uris(text):
     return [r["uri"] for r in json_lines(text) if r["event"] == "request"]
-
-
-def wait_until(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 # -- a full filesystem ----------------------------------------------------------------------------

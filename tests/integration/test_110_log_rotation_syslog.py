@@ -31,7 +31,7 @@ import pytest
 
 from snifharness.apache import APACHE
 from snifharness.httpd import ALWAYS_EXPECTED
-from snifharness.process import run
+from snifharness.process import run, wait_until
 from snifharness.records import level_lines
 
 DEBIAN_RULE = Path("/etc/logrotate.d/apache2")
@@ -46,15 +46,6 @@ def records(path: Path) -> list[dict]:
 
 def request_uris(recs: list[dict]) -> list[str]:
     return [r["uri"] for r in recs if r["event"] == "request"]
-
-
-def wait_until(predicate, timeout: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 class Clients:
@@ -125,16 +116,16 @@ def test_logrotate_and_reload_lose_and_split_no_record(httpd):
     error_offset = httpd.log_offset
 
     with Clients(httpd, "rot") as clients:
-        assert wait_until(lambda: clients.count() >= 30), clients.failed
+        assert wait_until(lambda: clients.count() >= 30, timeout=60), clients.failed
         done = run([logrotate, "-v", "-f", "-s", str(httpd.root / "logrotate.state"), str(config)],
                    check=False)
         assert done.returncode == 0, done.stdout + done.stderr
         assert old.exists(), "logrotate renamed nothing:\n" + done.stderr
         # the reload: the new generation reports in the new error log
-        assert wait_until(lambda: "resuming normal operations" in httpd.log("error.log")), \
+        assert wait_until(lambda: "resuming normal operations" in httpd.log("error.log"), timeout=60), \
             httpd.log("error.log")
         rotated_at = clients.count()
-        assert wait_until(lambda: clients.count() >= rotated_at + 30), clients.failed
+        assert wait_until(lambda: clients.count() >= rotated_at + 30, timeout=60), clients.failed
     assert not clients.failed, clients.failed[:5]
     sent = clients.answered
 
@@ -156,7 +147,7 @@ def test_logrotate_and_reload_lose_and_split_no_record(httpd):
 
     # Long after the reload, a new client's records go to the new file only.
     assert httpd.python_get("/?after-rotation").status == 200
-    assert wait_until(lambda: "/?after-rotation" in new.read_text())
+    assert wait_until(lambda: "/?after-rotation" in new.read_text(), timeout=60)
     assert "/?after-rotation" not in old.read_text()
     assert oct(new.stat().st_mode & 0o777) == "0o640"  # the file logrotate created is in use
 

@@ -10,16 +10,13 @@ counters are compared exactly, the TLS connection total only as "at least".
 """
 import json
 import re
-import socket
-import struct
 import time
 from dataclasses import astuple, dataclass
 from pathlib import Path
 
 import pytest
-from OpenSSL import SSL
 
-from snifharness import clients, process
+from snifharness import clients, exact_sni, process
 from snifharness.httpd import Httpd
 from snifharness.ports import free_port
 from snifharness.prometheus import Prometheus, check_config, check_metrics, snifallback_job
@@ -48,27 +45,7 @@ def rejecting_no_sni(server: Httpd) -> None:
 def named(port: int, sni: str) -> None:
     """A request from a client that puts `sni` in SNI as it is, IP addresses included
     (pyOpenSSL), for the default vhost."""
-    ctx = SSL.Context(SSL.TLS_METHOD)
-    ctx.set_verify(SSL.VERIFY_NONE, lambda *args: True)
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        # pyOpenSSL wants a blocking socket; the kernel's receive timeout keeps it from hanging.
-        sock.settimeout(None)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("ll", 20, 0))
-        conn = SSL.Connection(ctx, sock)
-        conn.set_tlsext_host_name(sni.encode())
-        conn.set_connect_state()
-        conn.do_handshake()
-        conn.sendall(b"GET / HTTP/1.1\r\nHost: default.test\r\nConnection: close\r\n\r\n")
-        data = b""
-        while True:
-            try:
-                chunk = conn.recv(65536)
-            except (SSL.ZeroReturnError, SSL.SysCallError):
-                break
-            if not chunk:
-                break
-            data += chunk
-    assert clients.status_of(data) == 200
+    assert exact_sni.request(port, sni, "default.test").status == 200
 
 
 def served_by_name(server: Httpd) -> None:
