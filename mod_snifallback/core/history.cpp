@@ -3,10 +3,15 @@
 #include "core/history.h"
 
 #include <cstring>
+#include <limits>
 #include <new>
+
+#include "core/record.h"
 
 namespace snifallback {
 namespace {
+
+constexpr std::int64_t hour_us = 3'600'000'000;
 
 // What a field mirrors: a connection counter, or a request total.
 struct FieldSource {
@@ -105,9 +110,15 @@ std::uint32_t history_fields_of(const RequestCell &cell) noexcept {
 }
 
 std::int64_t history_hour(std::int64_t time_us) noexcept {
-    constexpr std::int64_t hour_us = 3'600'000'000;
     const std::int64_t hour = time_us / hour_us;
     return time_us % hour_us < 0 ? hour - 1 : hour;
+}
+
+std::string format_hour_utc(std::int64_t hour) {
+    constexpr std::int64_t limit = std::numeric_limits<std::int64_t>::max() / hour_us;
+    if (hour > limit || hour < -limit) return {};
+    const std::string time = format_time_utc(hour * hour_us);  // "...T07:00:00.000Z"
+    return time.empty() ? time : time.substr(0, 16) + 'Z';
 }
 
 HistoryView HistoryView::create(void *memory, std::size_t bytes) noexcept {

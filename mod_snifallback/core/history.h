@@ -50,6 +50,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <type_traits>
 
@@ -92,6 +93,9 @@ std::uint32_t history_fields_of(const RequestCell &cell) noexcept;
 
 // Hours since the epoch of a time in microseconds since the epoch (floor, also before 1970).
 std::int64_t history_hour(std::int64_t time_us) noexcept;
+// "2026-12-01T07:00Z": an hour (hours since the epoch) as RFC 3339 without seconds; empty outside
+// the years 0000-9999.
+std::string format_hour_utc(std::int64_t hour);
 
 // One hour's counts.
 struct HourCounts {

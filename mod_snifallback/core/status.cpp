@@ -94,6 +94,17 @@ std::string render_status_json(const StatusReport &report) {
         out += ",\"last_seen\":\"" + format_time_utc(client.last_seen_us) + '"';
         out += '}';
     }
+    out += "],\"history\":[";
+    first = true;
+    for (const HourCounts &hour : report.history) {
+        if (!first) out += ',';
+        first = false;
+        out += "{\"hour\":\"" + format_hour_utc(hour.hour) + '"';
+        for (std::size_t f = 0; f < history_field_count; ++f) {
+            append_number(out, history_field_key(static_cast<HistoryField>(f)), hour.counts[f]);
+        }
+        out += '}';
+    }
     out += "]}\n";
     return out;
 }

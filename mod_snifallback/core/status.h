@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/counters.h"
+#include "core/history.h"
 
 namespace snifallback {
 
@@ -32,11 +33,13 @@ struct StatusReport {
     std::vector<VhostCounters> vhosts;
     std::vector<ClientRow> clients;  // most frequent first
     std::uint32_t inventory_capacity = 0;
+    std::vector<HourCounts> history;  // the last kHistoryHours hours, oldest first; empty: none
 };
 
 // {"version":"0.2.0","connections":{...},"requests":{...},"vhosts":{"name":{"connections":...,"requests":...}},
 //  "clients":[{"client_ip":...,"ja4":...,"user_agent":...,"count":N,"first_seen":"...",
-//  "last_seen":"..."}]}
+//  "last_seen":"..."}],
+//  "history":[{"hour":"2026-12-01T07:00Z","tls":N,"no_sni":N,...,"reported":N}]} (oldest first)
 std::string render_status_json(const StatusReport &report);
 // A self-contained HTML page (no external resources), every untrusted value escaped.
 std::string render_status_html(const StatusReport &report);

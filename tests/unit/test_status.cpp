@@ -11,10 +11,31 @@ using snifallback::ClientRow;
 using snifallback::Counter;
 using snifallback::Counters;
 using snifallback::Decision;
+using snifallback::HistoryField;
+using snifallback::HourCounts;
 using snifallback::RequestTotal;
 using snifallback::StatusReport;
 
 namespace {
+
+// 2026-12-01T07:00Z in hours since the epoch.
+constexpr std::int64_t kLastHour = 20'788 * 24 + 7;
+
+// 48 hours ending at kLastHour: quiet at first, then a falling number of no-SNI clients.
+std::vector<HourCounts> sample_history() {
+    std::vector<HourCounts> hours(snifallback::kHistoryHours);
+    for (std::size_t i = 0; i < hours.size(); ++i) {
+        HourCounts &hour = hours[i];
+        hour.hour = kLastHour - static_cast<std::int64_t>(hours.size() - 1 - i);
+        if (i < 6) continue;
+        hour.counts[0] = 1000 + i;  // tls
+        hour.counts[1] = 100 - i;   // no_sni
+        hour.counts[2] = i % 3;     // ip_literal
+        hour.counts[4] = 50 - i;    // notice
+        hour.counts[8] = i < 24 ? 50 - i : 0;  // reported, until enforcement began
+    }
+    return hours;
+}
 
 StatusReport sample() {
     StatusReport report;
@@ -43,6 +64,7 @@ StatusReport sample() {
     client.first_seen_us = 1'700'000'000'000'000;
     client.last_seen_us = 1'700'000'001'234'000;
     report.clients = {client};
+    report.history = sample_history();
     return report;
 }
 
@@ -79,6 +101,33 @@ TEST_CASE("status JSON has the documented keys and escapes client text", "[statu
     CHECK(client["user_agent"].str().rfind("evil\"</td><script>\x01", 0) == 0);
     CHECK(client["class"].str() == "unknown-name");
     CHECK(client["sni"].str() == "old.example\n<b>");
+}
+
+TEST_CASE("status JSON lists the hourly history, oldest first, every field of every hour",
+          "[status]") {
+    const auto doc = json_lite::parse(snifallback::render_status_json(sample()));
+    const auto &history = doc["history"].items;
+    REQUIRE(history.size() == 48);
+    CHECK(history.front()["hour"].str() == "2026-11-29T08:00Z");
+    CHECK(history[16]["hour"].str() == "2026-11-30T00:00Z");
+    CHECK(history.back()["hour"].str() == "2026-12-01T07:00Z");
+    const std::vector<std::string> keys = {"hour",   "tls",      "no_sni", "ip_literal",
+                                           "unknown_name", "notice", "redirect", "vhost",
+                                           "exempt", "reported"};
+    for (const auto &hour : history) {
+        REQUIRE(hour.members.size() == keys.size());
+        for (std::size_t k = 0; k < keys.size(); ++k) CHECK(hour.members[k].first == keys[k]);
+    }
+    CHECK(history[0]["tls"].text == "0");  // a quiet hour is a zero
+    CHECK(history[6]["tls"].text == "1006");
+    CHECK(history[6]["no_sni"].text == "94");
+    CHECK(history[8]["ip_literal"].text == "2");
+    CHECK(history[47]["notice"].text == "3");
+    CHECK(history[23]["reported"].text == "27");
+    CHECK(history[24]["reported"].text == "0");
+    // Without a history (no shared memory), the list is empty.
+    StatusReport none;
+    CHECK(json_lite::parse(snifallback::render_status_json(none))["history"].items.empty());
 }
 
 TEST_CASE("status HTML escapes what clients sent", "[status]") {
