@@ -1,10 +1,15 @@
 """The hourly history of the status page: what a real server counts in the current hour, across a
-graceful restart."""
+graceful restart; and the HTML page that draws it, as headless Chromium renders it."""
+import html
 import json
 import time
+import urllib.request
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
 
 import pytest
 
+from snifharness.browser import CHROMIUM, chromium, png_rows, rows_with_colour
 from snifharness.clients import https_get
 
 STATUS = '<Location "/snif-status">\n    SetHandler snifallback-status\n</Location>\n'
@@ -76,3 +81,88 @@ def test_the_current_hour_counts_what_was_sent_and_survives_a_graceful_restart(h
     expected = {f: sent[f] + more[f] for f in FIELDS}
     expected["tls"] += status_requests
     assert totals(doc) == expected  # the history survived the restart, and went on counting
+
+
+# A User-Agent that would add elements, and run a script, if the page did not escape it.
+HOSTILE = "<img src=x onerror=alert(1)></svg><script>document.title='owned'</script>"
+SVG = "{http://www.w3.org/2000/svg}"
+NO_SNI_COLOUR = (0xD5, 0x5E, 0x00)  # the no-SNI line and its legend (core/history_chart.cpp)
+
+
+def page_url(httpd) -> str:
+    """The page over plain HTTP: reading it adds no TLS connection and no fallback client."""
+    return f"http://127.0.0.1:{httpd.http_port}/snif-status"
+
+
+def test_the_page_is_well_formed_and_served_under_a_strict_policy(httpd):
+    httpd.start(STATUS)
+    https_get(httpd.https_port, "/", user_agent=HOSTILE)
+    with urllib.request.urlopen(page_url(httpd)) as page:
+        policy = page.headers["Content-Security-Policy"]
+        body = page.read().decode()
+    assert policy.startswith("default-src 'none';") and "script-src" not in policy
+    root = ET.fromstring(body)  # well-formed XML: every element closed, every entity known
+    [chart] = root.iter(SVG + "svg")
+    assert (chart.get("role"), chart.get("aria-describedby")) == ("img", "summary")
+    assert chart.find(SVG + "title").text.startswith("Fallback connections per hour")
+    assert len(list(chart.iter(SVG + "polyline"))) == 3
+    assert root.find(".//*[@id='summary']") is not None
+    assert not [e.tag for e in root.iter() if e.tag in ("script", "img", "iframe", "object")]
+    assert HOSTILE in "".join(root.itertext())  # as text
+
+
+class Tags(HTMLParser):
+    """The elements of a document, in order, as an HTML parser sees them."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.tags = []
+        self.feed(text)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+def test_chromium_draws_the_chart_and_shows_client_text_as_text(httpd, tmp_path):
+    httpd.start(STATUS)
+
+    def screenshot(name: str) -> bytes:
+        shot = tmp_path / name
+        done = chromium(f"--screenshot={shot}", "--window-size=800,900", "--hide-scrollbars",
+                        page_url(httpd))
+        assert shot.exists(), done.stderr[-2000:]
+        return shot.read_bytes()
+
+    def dom() -> str:
+        done = chromium("--dump-dom", page_url(httpd))
+        assert "</html>" in done.stdout, done.stderr[-2000:]
+        return done.stdout
+
+    quiet = screenshot("quiet.png")
+    for _ in range(4):
+        https_get(httpd.https_port, "/", user_agent="legacy-client/1.0")
+    benign = dom()
+    # The same client (address and JA4) once more: its last User-Agent becomes the hostile one.
+    https_get(httpd.https_port, "/", user_agent=HOSTILE)
+    hostile = dom()
+    busy = screenshot("busy.png")
+
+    [top] = status(httpd)["clients"]
+    assert (top["user_agent"], top["count"]) == (HOSTILE, 5)
+    # The page's text names the top fingerprint, with its last User-Agent as text.
+    assert top["ja4"] in hostile and html.escape(HOSTILE, quote=False) in hostile
+    # The hostile User-Agent added no element: the document has the same elements, in the same
+    # order, as with a harmless one, and no script ran (it would have renamed the page).
+    assert Tags(hostile).tags == Tags(benign).tags
+    assert "script" not in Tags(hostile).tags and "img" not in Tags(hostile).tags
+    assert "<title>mod_snifallback status</title>" in hostile
+
+    # The screenshots are images of the page, and the chart is drawn: the no-SNI line's colour is
+    # in the legend and on the zero line of the quiet page, and rises with the traffic.
+    assert png_rows(busy)[:2] == (800, 900)
+    quiet_rows = rows_with_colour(quiet, NO_SNI_COLOUR)
+    busy_rows = rows_with_colour(busy, NO_SNI_COLOUR)
+    assert 0 < len(quiet_rows) < 15, quiet_rows
+    assert len(busy_rows) > len(quiet_rows) + 40, busy_rows
