@@ -42,7 +42,9 @@ constexpr FieldSource field_sources[history_field_count] = {
     request(RequestTotal::reported, "reported"),
 };
 
-constexpr std::uint64_t field_bit(std::size_t index) noexcept { return std::uint64_t{1} << index; }
+constexpr std::uint64_t field_bit(std::size_t index) noexcept {
+    return std::uint64_t{1} << index;
+}
 
 constexpr std::uint64_t pack(std::int64_t hour, std::uint64_t count) noexcept {
     return static_cast<std::uint64_t>(hour) << kHistoryCountBits | count;
@@ -54,7 +56,9 @@ constexpr std::uint64_t count_of_cell(std::uint64_t cell) noexcept {
     return cell & kHistoryMaxCount;
 }
 
-bool recordable(std::int64_t hour) noexcept { return hour >= 0 && hour < kHistoryHourLimit; }
+bool recordable(std::int64_t hour) noexcept {
+    return hour >= 0 && hour < kHistoryHourLimit;
+}
 
 std::size_t slot_of(std::int64_t hour) noexcept {
     return static_cast<std::size_t>(hour % std::int64_t{kHistoryHours});
@@ -102,8 +106,8 @@ std::uint32_t history_fields_of(const RequestCell &cell) noexcept {
     std::uint32_t fields = 0;
     for (std::size_t i = 0; i < history_field_count; ++i) {
         if (!field_sources[i].is_request) continue;
-        const auto &total = request_total_descriptions[static_cast<std::size_t>(
-            field_sources[i].request)];
+        const auto &total =
+            request_total_descriptions[static_cast<std::size_t>(field_sources[i].request)];
         if (total.selects(cell)) fields |= static_cast<std::uint32_t>(field_bit(i));
     }
     return fields;

@@ -63,15 +63,15 @@ inline constexpr std::uint32_t kHistoryHours = 48;
 
 // The fields of one hour, in the order the status outputs list them.
 enum class HistoryField : std::size_t {
-    tls,           // TLS connections (ClientHellos seen)
-    no_sni,        // fallback connections per class, at their ClientHello
+    tls,     // TLS connections (ClientHellos seen)
+    no_sni,  // fallback connections per class, at their ClientHello
     ip_literal,
     unknown_name,
-    notice,        // fallback requests per action decided (enforced or reported)
+    notice,  // fallback requests per action decided (enforced or reported)
     redirect,
     vhost,
     exempt,
-    reported,      // fallback requests whose action was decided but not enforced
+    reported,  // fallback requests whose action was decided but not enforced
 };
 inline constexpr std::size_t history_field_count = 9;
 

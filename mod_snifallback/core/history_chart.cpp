@@ -72,8 +72,8 @@ std::int64_t x_at(std::size_t index, std::size_t count) {
 std::int64_t y_at(std::uint64_t value, std::uint64_t scale) {
     const long double part = static_cast<long double>(std::min(value, scale)) /
                              static_cast<long double>(std::max<std::uint64_t>(scale, 1));
-    return plot_bottom * 10 -
-           static_cast<std::int64_t>(part * static_cast<long double>((plot_bottom - plot_top) * 10));
+    return plot_bottom * 10 - static_cast<std::int64_t>(
+                                  part * static_cast<long double>((plot_bottom - plot_top) * 10));
 }
 
 void append_point(std::string &out, std::int64_t x, std::int64_t y) {
@@ -150,12 +150,12 @@ void append_legend(std::string &out) {
     struct Place {
         std::int64_t x, y;
     };
-    constexpr Place at[] = {{plot_left, 14}, {plot_left + 100, 14}, {plot_left + 220, 14},
-                            {plot_left, 34}};
+    constexpr Place at[] = {
+        {plot_left, 14}, {plot_left + 100, 14}, {plot_left + 220, 14}, {plot_left, 34}};
     const auto item = [&](Place place, const SeriesStyle &style, const char *width,
                           std::string_view label) {
-        out += "<path d=\"M" + std::to_string(place.x) + ' ' + std::to_string(place.y - 5) +
-               "h20\"";
+        out +=
+            "<path d=\"M" + std::to_string(place.x) + ' ' + std::to_string(place.y - 5) + "h20\"";
         append_stroke(out, style, width);
         out += "/>";
         append_text(out, (place.x + 25) * 10, place.y * 10, "start", label);
@@ -165,8 +165,7 @@ void append_legend(std::string &out) {
         item(at[c], class_styles[c], "2.5",
              history_field_label(history_class_field(fallback_classes[c])));
     }
-    item(at[fallback_class_count], share_style, "1.5",
-         "share of all TLS connections (right axis)");
+    item(at[fallback_class_count], share_style, "1.5", "share of all TLS connections (right axis)");
     out += "</g>\n";
 }
 
@@ -213,13 +212,15 @@ void append_history_chart(std::string &out, const std::vector<HourCounts> &hours
     const auto share_scale = static_cast<std::int64_t>(
         std::min<std::uint64_t>(1000, nice_ceiling(static_cast<std::uint64_t>(peak_share))));
 
-    out += "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 480 280\" width=\"100%\" "
-           "role=\"img\" aria-labelledby=\"chart-title\" aria-describedby=\"";
+    out +=
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 480 280\" width=\"100%\" "
+        "role=\"img\" aria-labelledby=\"chart-title\" aria-describedby=\"";
     out += described_by;
-    out += "\" font-family=\"sans-serif\" font-size=\"14\">\n<title id=\"chart-title\">Fallback "
-           "connections per hour, last 48 hours (UTC)</title>\n<desc>One line per class of "
-           "fallback client, counts on the left axis; the grey line is their share of all TLS "
-           "connections, on the right axis. The table after the chart has every number.</desc>\n";
+    out +=
+        "\" font-family=\"sans-serif\" font-size=\"14\">\n<title id=\"chart-title\">Fallback "
+        "connections per hour, last 48 hours (UTC)</title>\n<desc>One line per class of "
+        "fallback client, counts on the left axis; the grey line is their share of all TLS "
+        "connections, on the right axis. The table after the chart has every number.</desc>\n";
     append_axes(out, hours, scale, share_scale);
     for (std::size_t c = 0; c < fallback_class_count; ++c) {
         if (hours.empty()) break;
@@ -245,8 +246,9 @@ void append_history_chart(std::string &out, const std::vector<HourCounts> &hours
             continue;
         }
         share_path += run == 0 ? 'M' : 'L';
-        append_point(share_path, x_at(i, hours.size()),
-                     y_at(static_cast<std::uint64_t>(share), static_cast<std::uint64_t>(share_scale)));
+        append_point(
+            share_path, x_at(i, hours.size()),
+            y_at(static_cast<std::uint64_t>(share), static_cast<std::uint64_t>(share_scale)));
         ++run;
     }
     if (run == 1) share_path += "h0";

@@ -38,10 +38,10 @@ struct StatusReport {
 
 // The fingerprints (JA4) of the inventory's clients, with what the page shows of them.
 struct FingerprintRow {
-    std::string ja4;               // untrusted; empty: not fingerprinted
-    std::uint64_t count = 0;       // the sum of its clients' counts
-    std::uint64_t addresses = 0;   // its clients in the inventory (one per address)
-    std::string user_agent;        // untrusted: the last User-Agent seen with it; empty: none
+    std::string ja4;              // untrusted; empty: not fingerprinted
+    std::uint64_t count = 0;      // the sum of its clients' counts
+    std::uint64_t addresses = 0;  // its clients in the inventory (one per address)
+    std::string user_agent;       // untrusted: the last User-Agent seen with it; empty: none
     std::int64_t last_seen_us = 0;
 };
 

@@ -114,8 +114,8 @@ void append_summary(std::string &out, const std::vector<HourCounts> &hours) {
     const std::uint64_t fallback = fallback_connections(all);
     const std::uint64_t fallback_now = fallback_connections(now);
     out += "<p id=\"summary\">In the last 48 hours (UTC): <b>" + number(fallback) +
-           "</b> fallback connections of " + number(all[HistoryField::tls]) +
-           " TLS connections (" + share_text(fallback, all[HistoryField::tls]) + ")";
+           "</b> fallback connections of " + number(all[HistoryField::tls]) + " TLS connections (" +
+           share_text(fallback, all[HistoryField::tls]) + ")";
     for (ClientClass c : fallback_classes) {
         const HistoryField field = history_class_field(c);
         out += c == fallback_classes[0] ? ": " : ", ";
@@ -123,7 +123,8 @@ void append_summary(std::string &out, const std::vector<HourCounts> &hours) {
     }
     out += ". This hour, from " + short_hour(now.hour, false) + ": <b>" + number(fallback_now) +
            "</b> of " + number(now[HistoryField::tls]) + " (" +
-           share_text(fallback_now, now[HistoryField::tls]) + "). Fallback requests in the 48 hours";
+           share_text(fallback_now, now[HistoryField::tls]) +
+           "). Fallback requests in the 48 hours";
     for (std::size_t f = history_field_index(HistoryField::notice); f < history_field_count; ++f) {
         const auto field = static_cast<HistoryField>(f);
         out += field == HistoryField::notice ? ": " : ", ";
@@ -136,8 +137,9 @@ void append_summary(std::string &out, const std::vector<HourCounts> &hours) {
 // The chart's numbers, hour by hour, oldest first like the chart.
 void append_history_table(std::string &out, const std::vector<HourCounts> &hours) {
     constexpr std::size_t share_after = history_field_index(HistoryField::unknown_name);
-    out += "<details><summary>The 48 hours in numbers</summary>\n<div class=\"wide\"><table "
-           "class=\"hours\"><tr><th>hour (UTC)</th>";
+    out +=
+        "<details><summary>The 48 hours in numbers</summary>\n<div class=\"wide\"><table "
+        "class=\"hours\"><tr><th>hour (UTC)</th>";
     for (std::size_t f = 0; f < history_field_count; ++f) {
         out += "<th>" + std::string(history_field_label(static_cast<HistoryField>(f))) + "</th>";
         if (f == share_after) out += "<th>share</th>";
@@ -160,8 +162,9 @@ void append_history_table(std::string &out, const std::vector<HourCounts> &hours
 void append_history(std::string &out, const std::vector<HourCounts> &hours) {
     out += "<h2>Fallback connections per hour</h2>\n";
     if (hours.empty()) {
-        out += "<p>No history: the module could not set up its shared memory (see the error "
-               "log).</p>\n";
+        out +=
+            "<p>No history: the module could not set up its shared memory (see the error "
+            "log).</p>\n";
         return;
     }
     append_summary(out, hours);
@@ -177,17 +180,18 @@ void append_fingerprints(std::string &out, const std::vector<ClientRow> &clients
         out += "<p>No fallback client seen yet.</p>\n";
         return;
     }
-    out += "<p>The clients of the inventory by TLS fingerprint; counts may overestimate (see "
-           "the README).</p>\n<div class=\"wide\"><table><tr><th>JA4<br/>last User-Agent</th>"
-           "<th>count</th><th>addresses</th></tr>\n";
+    out +=
+        "<p>The clients of the inventory by TLS fingerprint; counts may overestimate (see "
+        "the README).</p>\n<div class=\"wide\"><table><tr><th>JA4<br/>last User-Agent</th>"
+        "<th>count</th><th>addresses</th></tr>\n";
     for (const FingerprintRow &row : top_fingerprints(clients, status_page_fingerprints)) {
         // One cell for both, so that a phone shows them without scrolling sideways.
-        out += "<tr><td class=\"t\"><b>" +
-               (row.ja4.empty() ? std::string("(not fingerprinted)")
-                                : html_text(row.ja4, shown_ja4)) +
-               "</b><br/>" + html_text(row.user_agent, shown_user_agent) +
-               "</td><td class=\"n\">" + std::to_string(row.count) + "</td><td class=\"n\">" +
-               std::to_string(row.addresses) + "</td></tr>\n";
+        out +=
+            "<tr><td class=\"t\"><b>" +
+            (row.ja4.empty() ? std::string("(not fingerprinted)") : html_text(row.ja4, shown_ja4)) +
+            "</b><br/>" + html_text(row.user_agent, shown_user_agent) + "</td><td class=\"n\">" +
+            std::to_string(row.count) + "</td><td class=\"n\">" + std::to_string(row.addresses) +
+            "</td></tr>\n";
     }
     out += "</table></div>\n";
 }
@@ -225,8 +229,9 @@ void append_clients(std::string &out, const std::vector<ClientRow> &clients) {
                std::to_string(clients.size()) +
                "; <a href=\"?json\">the JSON</a> lists them all.</p>\n";
     }
-    out += "<div class=\"wide\"><table><tr><th>client</th><th>class</th><th>SNI</th><th>JA4</th>"
-           "<th>last User-Agent</th><th>count</th><th>first seen</th><th>last seen</th></tr>\n";
+    out +=
+        "<div class=\"wide\"><table><tr><th>client</th><th>class</th><th>SNI</th><th>JA4</th>"
+        "<th>last User-Agent</th><th>count</th><th>first seen</th><th>last seen</th></tr>\n";
     for (std::size_t i = 0; i < shown; ++i) {
         const ClientRow &client = clients[i];
         out += "<tr><td>" + html_text(client.client_ip, shown_ip) + "</td><td>" +

@@ -25,9 +25,9 @@ constexpr const char *shm_key = "snifallback-shm";  // process pool userdata: su
 // counter tables' sizes are part of it; area_layout names what they do not show (2: the hourly
 // history follows the inventory).
 constexpr std::size_t area_layout = 2;
-constexpr std::uint32_t area_magic = 0x53000000u + static_cast<std::uint32_t>(
-                                                       area_layout << 16 | counter_count << 8 |
-                                                       request_cell_count);
+constexpr std::uint32_t area_magic =
+    0x53000000u +
+    static_cast<std::uint32_t>(area_layout << 16 | counter_count << 8 | request_cell_count);
 constexpr std::size_t vhost_name_bytes = 128;
 
 // Every counter of the tables, as a lock-free atomic.

@@ -55,9 +55,9 @@ void check_hours(const HistorySnapshot &snap, std::int64_t last) {
 TEST_CASE("history fields mirror the counters", "[history]") {
     using snifallback::history_field_key;
     using snifallback::history_fields_of;
-    const std::vector<std::string> keys = {"tls",    "no_sni",   "ip_literal", "unknown_name",
-                                           "notice", "redirect", "vhost",      "exempt",
-                                           "reported"};
+    const std::vector<std::string> keys = {"tls",          "no_sni", "ip_literal",
+                                           "unknown_name", "notice", "redirect",
+                                           "vhost",        "exempt", "reported"};
     REQUIRE(keys.size() == snifallback::history_field_count);
     for (std::size_t i = 0; i < keys.size(); ++i) {
         CHECK(std::string(history_field_key(static_cast<HistoryField>(i))) == keys[i]);
@@ -69,7 +69,8 @@ TEST_CASE("history fields mirror the counters", "[history]") {
     for (ClientClass c : snifallback::fallback_classes) {
         using snifallback::HandshakeStage;
         const HistoryField field = snifallback::history_class_field(c);
-        CHECK(history_fields_of(snifallback::class_counter(c, HandshakeStage::hello)) == bit(field));
+        CHECK(history_fields_of(snifallback::class_counter(c, HandshakeStage::hello)) ==
+              bit(field));
         CHECK(history_fields_of(snifallback::class_counter(c, HandshakeStage::established)) == 0);
         CHECK(history_fields_of(snifallback::class_counter(c, HandshakeStage::failed)) == 0);
         CHECK(std::string(history_field_key(field)) == snifallback::client_class_key(c));
@@ -151,8 +152,8 @@ TEST_CASE("history forgets what is 48 hours old, also after a long gap", "[histo
     const std::int64_t h = kDay + 3;
     history.record(HistoryField::tls, at(h));
     history.record(HistoryField::notice, at(h + 1));
-    CHECK(sum(history.snapshot(at(h + 47)), HistoryField::tls) == 1);   // the oldest hour shown
-    CHECK(sum(history.snapshot(at(h + 48)), HistoryField::tls) == 0);   // out of the window
+    CHECK(sum(history.snapshot(at(h + 47)), HistoryField::tls) == 1);  // the oldest hour shown
+    CHECK(sum(history.snapshot(at(h + 48)), HistoryField::tls) == 0);  // out of the window
     CHECK(sum(history.snapshot(at(h + 48)), HistoryField::notice) == 1);
 
     SECTION("the slot taken over 48 hours later counts from zero") {
@@ -220,7 +221,8 @@ TEST_CASE("history counts saturate instead of spilling into the hour", "[history
     // Set the cell to its largest count, as 2^40 - 1 records would.
     auto *buckets = reinterpret_cast<snifallback::HistoryBucket *>(
         static_cast<unsigned char *>(shm.data()) + sizeof(snifallback::HistoryHeader));
-    auto &cell = buckets[h % kHistoryHours].cells[snifallback::history_field_index(HistoryField::tls)];
+    auto &cell =
+        buckets[h % kHistoryHours].cells[snifallback::history_field_index(HistoryField::tls)];
     cell.store(static_cast<std::uint64_t>(h) << snifallback::kHistoryCountBits |
                snifallback::kHistoryMaxCount);
     history.record(HistoryField::tls, at(h));

@@ -32,10 +32,10 @@ std::vector<HourCounts> sample_history() {
         HourCounts &hour = hours[i];
         hour.hour = kLastHour - static_cast<std::int64_t>(hours.size() - 1 - i);
         if (i < 6) continue;
-        hour.counts[0] = 1000 + i;  // tls
-        hour.counts[1] = 100 - i;   // no_sni
-        hour.counts[2] = i % 3;     // ip_literal
-        hour.counts[4] = 50 - i;    // notice
+        hour.counts[0] = 1000 + i;             // tls
+        hour.counts[1] = 100 - i;              // no_sni
+        hour.counts[2] = i % 3;                // ip_literal
+        hour.counts[4] = 50 - i;               // notice
         hour.counts[8] = i < 24 ? 50 - i : 0;  // reported, until enforcement began
     }
     return hours;
@@ -115,9 +115,9 @@ TEST_CASE("status JSON lists the hourly history, oldest first, every field of ev
     CHECK(history.front()["hour"].str() == "2026-11-29T08:00Z");
     CHECK(history[16]["hour"].str() == "2026-11-30T00:00Z");
     CHECK(history.back()["hour"].str() == "2026-12-01T07:00Z");
-    const std::vector<std::string> keys = {"hour",   "tls",      "no_sni", "ip_literal",
-                                           "unknown_name", "notice", "redirect", "vhost",
-                                           "exempt", "reported"};
+    const std::vector<std::string> keys = {"hour",         "tls",     "no_sni",   "ip_literal",
+                                           "unknown_name", "notice",  "redirect", "vhost",
+                                           "exempt",       "reported"};
     for (const auto &hour : history) {
         REQUIRE(hour.members.size() == keys.size());
         for (std::size_t k = 0; k < keys.size(); ++k) CHECK(hour.members[k].first == keys[k]);
@@ -176,7 +176,8 @@ TEST_CASE("status HTML is well-formed, and client text never adds an element", "
     for (const auto &element : elements) CHECK(element.name != "script");
     // A User-Agent that tries to close the SVG and open a script stays text.
     StatusReport svg_breaker = plain;
-    svg_breaker.clients[0].user_agent = "</svg><script>alert(1)</script><img src=x onerror=alert(1)>";
+    svg_breaker.clients[0].user_agent =
+        "</svg><script>alert(1)</script><img src=x onerror=alert(1)>";
     svg_breaker.clients[0].ja4 = "</title></svg><svg onload=alert(1)>";
     const std::string broken = snifallback::render_status_html(svg_breaker);
     CHECK(structure(broken) == structure(snifallback::render_status_html(plain)));
@@ -274,14 +275,13 @@ TEST_CASE("top fingerprints group the inventory by JA4", "[status]") {
     CHECK(snifallback::top_fingerprints({}, 10).empty());
 }
 
-TEST_CASE("status HTML stays under 64 KiB at a full inventory, whatever clients sent",
-          "[status]") {
+TEST_CASE("status HTML stays under 64 KiB at a full inventory, whatever clients sent", "[status]") {
     StatusReport report = sample();
     // 8 vhosts, with long names; totals and hours at their widest numbers.
     while (report.vhosts.size() < 8) {
-        report.vhosts.push_back({"www" + std::to_string(report.vhosts.size()) +
-                                     ".a-rather-long-host-name.example.org",
-                                 Counters{}, "misdirected"});
+        report.vhosts.push_back(
+            {"www" + std::to_string(report.vhosts.size()) + ".a-rather-long-host-name.example.org",
+             Counters{}, "misdirected"});
     }
     for (auto &vhost : report.vhosts) {
         for (auto &value : vhost.counters.values) value = ~std::uint64_t{0};

@@ -40,8 +40,8 @@ class Checker {
   private:
     [[noreturn]] void fail(const std::string &expected) const {
         throw std::runtime_error("xml: expected " + expected + " at offset " +
-                                 std::to_string(pos_) + ": '" +
-                                 std::string(s_.substr(pos_, 40)) + "'");
+                                 std::to_string(pos_) + ": '" + std::string(s_.substr(pos_, 40)) +
+                                 "'");
     }
     char peek() const { return pos_ < s_.size() ? s_[pos_] : '\0'; }
     void skip_space() {
@@ -129,6 +129,8 @@ class Checker {
     std::vector<Element> elements_;
 };
 
-inline std::vector<Element> check(std::string_view document) { return Checker(document).run(); }
+inline std::vector<Element> check(std::string_view document) {
+    return Checker(document).run();
+}
 
 }  // namespace xml_lite
