@@ -111,77 +111,18 @@ std::string render_status_json(const StatusReport &report) {
         out += ",\"last_seen\":\"" + format_time_utc(client.last_seen_us) + '"';
         out += '}';
     }
+    out += "],\"history\":[";
+    first = true;
+    for (const HourCounts &hour : report.history) {
+        if (!first) out += ',';
+        first = false;
+        out += "{\"hour\":\"" + format_hour_utc(hour.hour) + '"';
+        for (std::size_t f = 0; f < history_field_count; ++f) {
+            append_number(out, history_field_key(static_cast<HistoryField>(f)), hour.counts[f]);
+        }
+        out += '}';
+    }
     out += "]}\n";
-    return out;
-}
-
-std::string html_escape(const std::string &text) {
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out += c;
-        }
-    }
-    return out;
-}
-
-namespace {
-
-// Untrusted bytes in HTML: escaped as for JSON first (controls, invalid UTF-8), then for HTML.
-std::string html_text(const std::string &untrusted) {
-    std::string escaped;
-    append_escaped(escaped, untrusted, EscapeStyle::json, max_field);
-    return html_escape(escaped);
-}
-
-}  // namespace
-
-std::string render_status_html(const StatusReport &report) {
-    std::string out =
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<title>mod_snifallback status</title>\n<style>body{font-family:sans-serif;margin:2em}"
-        "table{border-collapse:collapse;margin-bottom:2em}td,th{border:1px solid #ccc;"
-        "padding:.2em .6em;text-align:left}td.n{text-align:right}</style></head><body>\n"
-        "<h1>Clients that cannot be served by name</h1>\n<table><tr><th></th><th>all</th>";
-    for (const auto &vhost : report.vhosts) out += "<th>" + html_escape(vhost.name) + "</th>";
-    out += "</tr>\n";
-    const auto row = [&](std::string_view label, auto value_of) {
-        out += "<tr><th>";
-        out += label;
-        out += "</th><td class=\"n\">" + std::to_string(value_of(report.total)) + "</td>";
-        for (const auto &vhost : report.vhosts) {
-            out += "<td class=\"n\">" + std::to_string(value_of(vhost.counters)) + "</td>";
-        }
-        out += "</tr>\n";
-    };
-    out += "<tr><th>a request without SNI gets</th><td></td>";
-    for (const auto &vhost : report.vhosts) out += "<td>" + html_escape(vhost.forecast) + "</td>";
-    out += "</tr>\n";
-    for (const CounterDescription &counter : counter_descriptions) {
-        row(counter.label, [&](const Counters &c) { return c[counter.id]; });
-    }
-    for (const RequestTotalDescription &total : request_total_descriptions) {
-        row(total.label, [&](const Counters &c) { return c.total(total.id); });
-    }
-    out += "</table>\n<h2>Most frequent fallback clients</h2>\n<table><tr><th>client</th>"
-           "<th>class</th><th>SNI</th><th>JA4</th><th>last User-Agent</th><th>count</th>"
-           "<th>first seen</th><th>last seen</th></tr>\n";
-    for (const auto &client : report.clients) {
-        out += "<tr><td>" + html_text(client.client_ip) + "</td><td>" +
-               html_text(client.client_class) + "</td><td>" + html_text(client.sni) + "</td><td>" +
-               html_text(client.ja4) + "</td><td>" + html_text(client.user_agent) +
-               "</td><td class=\"n\">" +
-               std::to_string(client.count) + "</td><td>" + format_time_utc(client.first_seen_us) +
-               "</td><td>" + format_time_utc(client.last_seen_us) + "</td></tr>\n";
-    }
-    out += "</table>\n<p><a href=\"?json\">JSON</a> &middot; mod_snifallback/" SNIFALLBACK_VERSION
-           "</p>\n</body></html>\n";
     return out;
 }
 

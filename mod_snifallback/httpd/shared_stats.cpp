@@ -13,6 +13,7 @@
 #include "apr_strings.h"
 #include "apr_time.h"
 
+#include "core/history.h"
 #include "core/inventory.h"
 
 namespace snifallback::glue {
@@ -20,9 +21,13 @@ namespace {
 
 constexpr const char *mutex_type = "snifallback-inventory";
 constexpr const char *shm_key = "snifallback-shm";  // process pool userdata: survives restarts
-// Names the layout: a graceful restart into a build with another layout starts afresh.
+// Names the layout: a graceful restart into a build with another layout starts afresh. The
+// counter tables' sizes are part of it; area_layout names what they do not show (2: the hourly
+// history follows the inventory).
+constexpr std::size_t area_layout = 2;
 constexpr std::uint32_t area_magic =
-    0x534E0000u + static_cast<std::uint32_t>(counter_count << 8 | request_cell_count);
+    0x53000000u +
+    static_cast<std::uint32_t>(area_layout << 16 | counter_count << 8 | request_cell_count);
 constexpr std::size_t vhost_name_bytes = 128;
 
 // Every counter of the tables, as a lock-free atomic.
@@ -44,7 +49,7 @@ struct SharedArea {
     std::atomic<std::uint32_t> vhost_used;
     std::uint32_t inventory_capacity;
     SharedCounters total;
-    // SharedVhost vhosts[vhost_capacity]; then the inventory, aligned.
+    // SharedVhost vhosts[vhost_capacity]; then the inventory, aligned; then the history, aligned.
 };
 
 struct Shared {
@@ -52,6 +57,7 @@ struct Shared {
     SharedArea *area = nullptr;
     SharedVhost *vhosts = nullptr;
     InventoryView inventory;
+    HistoryView history;
 };
 
 Shared shared;  // per process; set in post_config, inherited at fork
@@ -82,8 +88,13 @@ std::size_t inventory_offset(std::uint32_t vhost_capacity) {
     return align_up(vhosts_offset() + vhost_capacity * sizeof(SharedVhost), kInventoryAlignment);
 }
 
+std::size_t history_offset(std::uint32_t vhost_capacity, std::uint32_t inventory_capacity) {
+    return align_up(inventory_offset(vhost_capacity) + inventory_bytes(inventory_capacity),
+                    kHistoryAlignment);
+}
+
 std::size_t area_bytes(std::uint32_t vhost_capacity, std::uint32_t inventory_capacity) {
-    return inventory_offset(vhost_capacity) + inventory_bytes(inventory_capacity);
+    return history_offset(vhost_capacity, inventory_capacity) + history_bytes();
 }
 
 SharedCounters *counters_of(const server_rec *vhost) noexcept {
@@ -124,9 +135,11 @@ int slot_for(const char *name) {
 
 bool attach_existing(apr_shm_t *shm, std::uint32_t vhost_capacity, std::uint32_t capacity) {
     auto *area = static_cast<SharedArea *>(apr_shm_baseaddr_get(shm));
-    if (apr_shm_size_get(shm) < area_bytes(vhost_capacity, capacity) ||
-        area->magic != area_magic || area->vhost_capacity < vhost_capacity ||
-        area->inventory_capacity != capacity) {
+    // The parts lie at offsets computed from the area's own vhost capacity: the segment must hold
+    // them at that capacity.
+    if (apr_shm_size_get(shm) < sizeof(SharedArea) || area->magic != area_magic ||
+        area->vhost_capacity < vhost_capacity || area->inventory_capacity != capacity ||
+        apr_shm_size_get(shm) < area_bytes(area->vhost_capacity, capacity)) {
         return false;
     }
     shared.shm = shm;
@@ -135,7 +148,10 @@ bool attach_existing(apr_shm_t *shm, std::uint32_t vhost_capacity, std::uint32_t
     shared.inventory = InventoryView::attach(
         reinterpret_cast<char *>(area) + inventory_offset(area->vhost_capacity),
         inventory_bytes(capacity));
-    return shared.inventory.valid();
+    shared.history = HistoryView::attach(
+        reinterpret_cast<char *>(area) + history_offset(area->vhost_capacity, capacity),
+        history_bytes());
+    return shared.inventory.valid() && shared.history.valid();
 }
 
 }  // namespace
@@ -182,6 +198,8 @@ int stats_post_config(apr_pool_t *pconf, apr_pool_t *, apr_pool_t *, server_rec 
         area->inventory_capacity = capacity;
         InventoryView::create(static_cast<char *>(base) + inventory_offset(vhost_capacity),
                               inventory_bytes(capacity), capacity);
+        HistoryView::create(static_cast<char *>(base) + history_offset(vhost_capacity, capacity),
+                            history_bytes());
         area->magic = area_magic;
         apr_pool_userdata_set(shm, shm_key, apr_pool_cleanup_null, process_pool);
         if (!attach_existing(shm, count_servers(main_server), capacity)) return OK;
@@ -212,6 +230,8 @@ void stats_child_init(apr_pool_t *pchild, server_rec *s) {
     }
 }
 
+// The hourly history is fed here and only here, by the calls that count, so that it never
+// disagrees with the counters. Lock-free like them (core/history.h): no mutex on this path.
 void count(Counter counter, const server_rec *vhost) noexcept {
     if (shared.area == nullptr) return;
     const auto index = static_cast<std::size_t>(counter);
@@ -219,6 +239,7 @@ void count(Counter counter, const server_rec *vhost) noexcept {
     if (SharedCounters *own = counters_of(vhost)) {
         own->values[index].fetch_add(1, std::memory_order_relaxed);
     }
+    shared.history.record(counter, apr_time_now());
 }
 
 void count_request(const server_rec *vhost, const RequestCell &cell) noexcept {
@@ -228,6 +249,7 @@ void count_request(const server_rec *vhost, const RequestCell &cell) noexcept {
     if (SharedCounters *own = counters_of(vhost)) {
         own->requests[index].fetch_add(1, std::memory_order_relaxed);
     }
+    shared.history.record(cell, apr_time_now());
 }
 
 void remember_client(ConnectionState &state, const char *user_agent) noexcept {
@@ -246,6 +268,8 @@ StatusReport read_status_report(const server_rec *main_server) {
     StatusReport report;
     if (shared.area == nullptr) return report;
     report.total = read(shared.area->total);
+    const HistorySnapshot hours = shared.history.snapshot(apr_time_now());
+    report.history.assign(hours.begin(), hours.end());
     const std::uint32_t used = shared.area->vhost_used.load();
     for (std::uint32_t i = 0; i < used; ++i) {
         if (shared.vhosts[i].name[0] == '\0') continue;  // the unnamed main server

@@ -5,7 +5,8 @@
 // graceful restarts (counters survive them) as long as its layout still fits the configuration. The
 // inventory, which takes several words per update, is guarded by an Apache global mutex
 // ("Mutex ... snifallback-inventory"); counters are lock-free atomics, laid out from the one
-// counter table (core/counters.h).
+// counter table (core/counters.h), and so is the hourly history of the last 48 hours
+// (core/history.h), fed by the same count() and count_request() calls.
 #pragma once
 
 #include "httpd/module.h"

@@ -50,6 +50,7 @@ int serve_status(request_rec *r) {
         case StatusFormat::html:
             body = render_status_html(report);
             ap_set_content_type(r, "text/html; charset=utf-8");
+            apr_table_setn(r->headers_out, "Content-Security-Policy", status_page_security_policy);
             break;
     }
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");

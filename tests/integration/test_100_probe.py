@@ -1,16 +1,10 @@
 """The browser SNI probe: pixel, script and report, and a real headless Chromium running it."""
-import base64
-import hashlib
 import json
-import shutil
-import subprocess
-import tempfile
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-CHROMIUM = shutil.which("chromium")
+from snifharness.browser import CHROMIUM, chromium
 LOCATION = '<Location "/sni-probe">\n    SetHandler snifallback-probe\n</Location>\n'
 
 
@@ -81,35 +75,16 @@ def test_bad_probe_url_fails_the_config_test(httpd):
             "URL") in done.stderr
 
 
-def spki_hash(cert: Path) -> str:
-    pub = subprocess.run(["openssl", "x509", "-in", str(cert), "-pubkey", "-noout"],
-                         capture_output=True, check=True).stdout
-    der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "der"], input=pub,
-                         capture_output=True, check=True).stdout
-    return base64.b64encode(hashlib.sha256(der).digest()).decode()
-
-
-def chromium(httpd, pki, *args) -> subprocess.CompletedProcess:
-    """Headless Chromium that trusts exactly a.test's key (its certificate) and maps the test
-    names to loopback; every other certificate is rejected as a browser would."""
-    profile = tempfile.mkdtemp(prefix="snif-chromium-")
-    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-           "--no-first-run", "--disable-background-networking", "--disable-component-update",
-           "--disable-sync", f"--user-data-dir={profile}",
-           "--host-resolver-rules=MAP a.test 127.0.0.1, MAP b.test 127.0.0.1",
-           f"--ignore-certificate-errors-spki-list={spki_hash(pki.leaf('a.test')[0])}",
-           "--virtual-time-budget=20000", *args]
-    try:
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
+def browser(pki, *args):
+    """Chromium that trusts exactly a.test's key (its certificate)."""
+    return chromium(*args, trust=pki.leaf("a.test")[0])
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
 def test_browser_ends_on_success_when_the_pixel_certificate_is_accepted(httpd, pki):
     httpd.start(probe_config(httpd, pixel_host="a.test"))
     write_pages(httpd)
-    done = chromium(httpd, pki, "--dump-dom", f"http://127.0.0.1:{httpd.http_port}/landing.html")
+    done = browser(pki, "--dump-dom", f"http://127.0.0.1:{httpd.http_port}/landing.html")
     assert "PROBE-SUCCESS" in done.stdout, done.stdout + done.stderr[-2000:]
     assert '"event":"probe"' not in httpd.log("nosni.json")
 
@@ -118,14 +93,14 @@ def test_browser_ends_on_success_when_the_pixel_certificate_is_accepted(httpd, p
 def test_browser_ends_on_failure_and_reports_when_the_certificate_is_rejected(httpd, pki, tmp_path):
     httpd.start(probe_config(httpd, pixel_host="b.test"))  # b.test's certificate is not trusted
     write_pages(httpd)
-    done = chromium(httpd, pki, "--dump-dom", f"http://127.0.0.1:{httpd.http_port}/landing.html")
+    done = browser(pki, "--dump-dom", f"http://127.0.0.1:{httpd.http_port}/landing.html")
     assert "PROBE-FAILURE" in done.stdout, done.stdout + done.stderr[-2000:]
     [rec] = probe_records(httpd, 1)
     assert rec["result"] == "sni-failed"
     assert rec["page"] == f"http://127.0.0.1:{httpd.http_port}/landing.html"
     assert "HeadlessChrome" in rec["user_agent"]
     shot = tmp_path / "notice.png"
-    chromium(httpd, pki, f"--screenshot={shot}", "--window-size=800,600",
+    browser(pki, f"--screenshot={shot}", "--window-size=800,600",
              f"http://127.0.0.1:{httpd.http_port}/failure.html")
     png = shot.read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 2000

@@ -14,6 +14,7 @@ Modules, one concept each:
   clients        curl, Python's ssl and openssl s_client as HTTP clients, and their responses
   tls_bio        a TLS client over MemoryBIOs (exact ClientHello bytes, first flight written at will)
   h2load         running h2load and reading its figures
+  browser        headless Chromium from its command line, and reading its PNG screenshots
   records        the module's no-SNI log (JSON lines) and crash / warning lines of the error log
   hostile_cases  malformed ClientHellos derived from real ones
   hostile        the hostile-client run: cases and well-formed requests against a server

@@ -10,25 +10,13 @@
 #include <vector>
 
 #include "core/inventory.h"
+#include "segment.h"
 
 using snifallback::inventory_bytes;
 using snifallback::InventoryEntry;
 using snifallback::InventoryView;
 
 namespace {
-
-// Stand-in for a shared-memory segment: 8-byte aligned, `bytes` long.
-class Segment {
-  public:
-    explicit Segment(std::size_t bytes) : words_((bytes + 7) / 8, 0), bytes_(bytes) {}
-    void *data() { return words_.data(); }
-    std::size_t bytes() const { return bytes_; }
-    void fill(int value) { std::memset(words_.data(), value, words_.size() * 8); }
-
-  private:
-    std::vector<std::uint64_t> words_;
-    std::size_t bytes_;
-};
 
 std::string ip_of(std::uint32_t n) {
     return "10." + std::to_string((n >> 16) & 0xFF) + "." + std::to_string((n >> 8) & 0xFF) + "." +

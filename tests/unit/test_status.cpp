@@ -1,20 +1,45 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "core/inventory.h"
 #include "core/status.h"
 #include "core/version.h"
 #include "json_lite.h"
+#include "xml_lite.h"
 
 using snifallback::ClientClass;
 using snifallback::ClientRow;
 using snifallback::Counter;
 using snifallback::Counters;
 using snifallback::Decision;
+using snifallback::HistoryField;
+using snifallback::HourCounts;
 using snifallback::RequestTotal;
 using snifallback::StatusReport;
 
 namespace {
+
+// 2026-12-01T07:00Z in hours since the epoch.
+constexpr std::int64_t kLastHour = 20'788 * 24 + 7;
+
+// 48 hours ending at kLastHour: quiet at first, then a falling number of no-SNI clients.
+std::vector<HourCounts> sample_history() {
+    std::vector<HourCounts> hours(snifallback::kHistoryHours);
+    for (std::size_t i = 0; i < hours.size(); ++i) {
+        HourCounts &hour = hours[i];
+        hour.hour = kLastHour - static_cast<std::int64_t>(hours.size() - 1 - i);
+        if (i < 6) continue;
+        hour.counts[0] = 1000 + i;             // tls
+        hour.counts[1] = 100 - i;              // no_sni
+        hour.counts[2] = i % 3;                // ip_literal
+        hour.counts[4] = 50 - i;               // notice
+        hour.counts[8] = i < 24 ? 50 - i : 0;  // reported, until enforcement began
+    }
+    return hours;
+}
 
 StatusReport sample() {
     StatusReport report;
@@ -43,6 +68,7 @@ StatusReport sample() {
     client.first_seen_us = 1'700'000'000'000'000;
     client.last_seen_us = 1'700'000'001'234'000;
     report.clients = {client};
+    report.history = sample_history();
     return report;
 }
 
@@ -81,6 +107,33 @@ TEST_CASE("status JSON has the documented keys and escapes client text", "[statu
     CHECK(client["sni"].str() == "old.example\n<b>");
 }
 
+TEST_CASE("status JSON lists the hourly history, oldest first, every field of every hour",
+          "[status]") {
+    const auto doc = json_lite::parse(snifallback::render_status_json(sample()));
+    const auto &history = doc["history"].items;
+    REQUIRE(history.size() == 48);
+    CHECK(history.front()["hour"].str() == "2026-11-29T08:00Z");
+    CHECK(history[16]["hour"].str() == "2026-11-30T00:00Z");
+    CHECK(history.back()["hour"].str() == "2026-12-01T07:00Z");
+    const std::vector<std::string> keys = {"hour",         "tls",     "no_sni",   "ip_literal",
+                                           "unknown_name", "notice",  "redirect", "vhost",
+                                           "exempt",       "reported"};
+    for (const auto &hour : history) {
+        REQUIRE(hour.members.size() == keys.size());
+        for (std::size_t k = 0; k < keys.size(); ++k) CHECK(hour.members[k].first == keys[k]);
+    }
+    CHECK(history[0]["tls"].text == "0");  // a quiet hour is a zero
+    CHECK(history[6]["tls"].text == "1006");
+    CHECK(history[6]["no_sni"].text == "94");
+    CHECK(history[8]["ip_literal"].text == "2");
+    CHECK(history[47]["notice"].text == "3");
+    CHECK(history[23]["reported"].text == "27");
+    CHECK(history[24]["reported"].text == "0");
+    // Without a history (no shared memory), the list is empty.
+    StatusReport none;
+    CHECK(json_lite::parse(snifallback::render_status_json(none))["history"].items.empty());
+}
+
 TEST_CASE("status HTML escapes what clients sent", "[status]") {
     const std::string html = snifallback::render_status_html(sample());
     CHECK(html.find("<script>") == std::string::npos);
@@ -88,6 +141,180 @@ TEST_CASE("status HTML escapes what clients sent", "[status]") {
     CHECK(html.find("evil\\&quot;&lt;/td&gt;&lt;script&gt;\\u0001") != std::string::npos);
     CHECK(html.find("<th>b.test</th>") != std::string::npos);
     CHECK(html.find("\x01") == std::string::npos);
+}
+
+namespace {
+
+// The elements of a page, by name and depth: its structure without the text.
+std::vector<std::pair<std::string, std::size_t>> structure(const std::string &html) {
+    std::vector<std::pair<std::string, std::size_t>> out;
+    for (const auto &element : xml_lite::check(html)) out.emplace_back(element.name, element.depth);
+    return out;
+}
+
+std::size_t count_of(const std::string &text, const std::string &what) {
+    std::size_t n = 0;
+    for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) {
+        ++n;
+    }
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("status HTML is well-formed, and client text never adds an element", "[status]") {
+    const StatusReport hostile = sample();
+    StatusReport plain = hostile;
+    for (auto &client : plain.clients) {
+        client.sni = "old.example";
+        client.user_agent = "curl/8.0";
+    }
+    const std::string html = snifallback::render_status_html(hostile);
+    INFO(html);
+    const auto elements = xml_lite::check(html);
+    CHECK(structure(html) == structure(snifallback::render_status_html(plain)));
+    for (const auto &element : elements) CHECK(element.name != "script");
+    // A User-Agent that tries to close the SVG and open a script stays text.
+    StatusReport svg_breaker = plain;
+    svg_breaker.clients[0].user_agent =
+        "</svg><script>alert(1)</script><img src=x onerror=alert(1)>";
+    svg_breaker.clients[0].ja4 = "</title></svg><svg onload=alert(1)>";
+    const std::string broken = snifallback::render_status_html(svg_breaker);
+    CHECK(structure(broken) == structure(snifallback::render_status_html(plain)));
+    CHECK(broken.find("<script") == std::string::npos);
+    CHECK(broken.find("&lt;/svg&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x "
+                      "onerror=alert(1)&gt;") != std::string::npos);
+}
+
+TEST_CASE("status HTML draws the history as an accessible inline SVG chart", "[status]") {
+    const std::string html = snifallback::render_status_html(sample());
+    const auto elements = xml_lite::check(html);
+    CHECK(html.find("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>") !=
+          std::string::npos);
+    std::size_t svgs = 0;
+    std::size_t polylines = 0;
+    for (const auto &element : elements) {
+        CHECK(element.name != "script");
+        CHECK(element.name != "img");
+        CHECK(element.name != "link");
+        CHECK(element.attributes.count("style") == 0);  // nothing a strict CSP would block
+        for (const auto &attribute : element.attributes) {
+            CHECK(attribute.first.rfind("on", 0) != 0);  // no event handler
+            // no external resource (the SVG namespace is a name, not a resource)
+            if (attribute.first != "xmlns") CHECK(attribute.second.find("http") != 0);
+        }
+        if (element.name == "svg") {
+            ++svgs;
+            CHECK(element.attributes.at("role") == "img");
+            CHECK(element.attributes.at("viewBox") == "0 0 480 280");
+            CHECK(element.attributes.at("width") == "100%");
+            CHECK(element.attributes.at("aria-labelledby") == "chart-title");
+            CHECK(element.attributes.at("aria-describedby") == "summary");
+        }
+        if (element.name == "polyline") {
+            ++polylines;
+            // one point per hour
+            CHECK(count_of(element.attributes.at("points"), ",") == 48);
+        }
+    }
+    CHECK(svgs == 1);
+    CHECK(polylines == 3);  // one per class
+    CHECK(html.find("<title id=\"chart-title\">") != std::string::npos);
+    CHECK(html.find("<desc>") != std::string::npos);
+    // The text equivalent: the summary, and a table with every hour.
+    CHECK(html.find("<p id=\"summary\">In the last 48 hours (UTC): <b>3129</b> fallback "
+                    "connections of 43113 TLS connections (7.2%): no SNI 3087, IP literal 42, "
+                    "unknown name 0. This hour, from 07:00: <b>55</b> of 1047 (5.2%).") !=
+          std::string::npos);
+    CHECK(html.find("<tr><th>11-29 08:00</th><td>0</td><td>0</td><td>0</td><td>0</td><td>-</td>") !=
+          std::string::npos);
+    CHECK(html.find("<tr><th>12-01 07:00</th><td>1047</td><td>53</td><td>2</td><td>0</td>"
+                    "<td>5.2%</td><td>3</td>") != std::string::npos);
+    // hour labels every six hours, the date at midnight
+    CHECK(html.find(">11-30</text>") != std::string::npos);
+    CHECK(html.find(">06:00</text>") != std::string::npos);
+}
+
+TEST_CASE("status HTML without history or clients says so", "[status]") {
+    StatusReport empty;
+    const std::string none = snifallback::render_status_html(empty);
+    xml_lite::check(none);
+    CHECK(none.find("No history") != std::string::npos);
+    CHECK(none.find("<svg") == std::string::npos);
+    CHECK(none.find("No fallback client seen yet") != std::string::npos);
+    // 48 quiet hours: the chart is drawn, flat, and says there was nothing.
+    empty.history = sample_history();
+    for (auto &hour : empty.history) hour.counts = {};
+    const std::string quiet = snifallback::render_status_html(empty);
+    xml_lite::check(quiet);
+    CHECK(quiet.find("No fallback connections in these hours.") != std::string::npos);
+}
+
+TEST_CASE("top fingerprints group the inventory by JA4", "[status]") {
+    std::vector<ClientRow> clients(5);
+    const auto set = [&](std::size_t i, const char *ip, const char *ja4, const char *ua,
+                         std::uint64_t count, std::int64_t last_seen) {
+        clients[i].client_ip = ip;
+        clients[i].ja4 = ja4;
+        clients[i].user_agent = ua;
+        clients[i].count = count;
+        clients[i].last_seen_us = last_seen;
+    };
+    set(0, "192.0.2.1", "t10d_a", "Old/1", 10, 100);
+    set(1, "192.0.2.2", "t12d_b", "", 9, 300);
+    set(2, "192.0.2.3", "t10d_a", "Old/2", 4, 200);
+    set(3, "192.0.2.4", "t12d_b", "Probe/1", 2, 50);
+    set(4, "192.0.2.5", "", "", 1, 10);
+    const auto rows = snifallback::top_fingerprints(clients, 2);
+    REQUIRE(rows.size() == 2);
+    CHECK((rows[0].ja4 == "t10d_a" && rows[0].count == 14 && rows[0].addresses == 2));
+    CHECK(rows[0].user_agent == "Old/2");  // the most recently seen client's
+    CHECK(rows[0].last_seen_us == 200);
+    CHECK((rows[1].ja4 == "t12d_b" && rows[1].count == 11 && rows[1].user_agent == "Probe/1"));
+    CHECK(snifallback::top_fingerprints(clients, 10).size() == 3);
+    CHECK(snifallback::top_fingerprints({}, 10).empty());
+}
+
+TEST_CASE("status HTML stays under 64 KiB at a full inventory, whatever clients sent", "[status]") {
+    StatusReport report = sample();
+    // 8 vhosts, with long names; totals and hours at their widest numbers.
+    while (report.vhosts.size() < 8) {
+        report.vhosts.push_back(
+            {"www" + std::to_string(report.vhosts.size()) + ".a-rather-long-host-name.example.org",
+             Counters{}, "misdirected"});
+    }
+    for (auto &vhost : report.vhosts) {
+        for (auto &value : vhost.counters.values) value = ~std::uint64_t{0};
+        for (auto &value : vhost.counters.requests) value = ~std::uint64_t{0} / 64;
+    }
+    for (auto &value : report.total.values) value = ~std::uint64_t{0};
+    for (auto &value : report.total.requests) value = ~std::uint64_t{0} / 64;
+    for (auto &hour : report.history) {
+        for (auto &count : hour.counts) count = snifallback::kHistoryMaxCount;
+    }
+    const auto fill = [](std::size_t bytes, char c) { return std::string(bytes, c); };
+    // Each filler escapes to the most characters some way: '&' in HTML, '"' in both, a control
+    // byte in JSON, an invalid byte as \ufffd.
+    for (const char c : {'&', '"', '<', '\x01', '\xff', 'a'}) {
+        report.clients.assign(snifallback::kInventoryMaxCapacity, ClientRow{});
+        for (std::size_t i = 0; i < report.clients.size(); ++i) {
+            ClientRow &client = report.clients[i];
+            client.client_ip = fill(snifallback::kInventoryIpMax, c);
+            client.client_class = "unknown-name";
+            client.sni = fill(snifallback::kInventorySniMax, c);
+            // distinct JA4s, so the fingerprint table is full too
+            client.ja4 = std::to_string(i) + fill(snifallback::kInventoryJa4Max - 4, c);
+            client.user_agent = fill(snifallback::kInventoryUaMax, c);
+            client.count = ~std::uint64_t{0} - i;
+            client.first_seen_us = client.last_seen_us = 1'700'000'000'000'000;
+        }
+        const std::string html = snifallback::render_status_html(report);
+        INFO("filler byte " << static_cast<int>(static_cast<unsigned char>(c)) << ": "
+                            << html.size() << " bytes");
+        CHECK(html.size() < snifallback::status_page_max_bytes);
+        xml_lite::check(html);
+        CHECK(html.find("the JSON</a> lists them all") != std::string::npos);
+    }
 }
 
 TEST_CASE("mod_status auto lines", "[status]") {

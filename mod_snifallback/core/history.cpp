@@ -1,0 +1,199 @@
+// The hourly history: a ring of 48 hour-tagged cells per field in caller-provided memory
+// (history.h).
+#include "core/history.h"
+
+#include <cstring>
+#include <limits>
+#include <new>
+
+#include "core/record.h"
+
+namespace snifallback {
+namespace {
+
+constexpr std::int64_t hour_us = 3'600'000'000;
+
+// What a field mirrors: a connection counter, or a request total.
+struct FieldSource {
+    bool is_request;
+    Counter counter;       // when !is_request
+    RequestTotal request;  // when is_request
+    std::string_view label;
+};
+
+constexpr FieldSource connection(Counter counter, std::string_view label) {
+    return {false, counter, RequestTotal::no_sni, label};
+}
+constexpr FieldSource request(RequestTotal total, std::string_view label) {
+    return {true, Counter::tls, total, label};
+}
+
+// In HistoryField's order. The class fields are checked against class_counter(c, hello) by the
+// unit tests, the request fields select cells through the request totals' own descriptions.
+constexpr FieldSource field_sources[history_field_count] = {
+    connection(Counter::tls, "TLS"),
+    connection(Counter::no_sni, "no SNI"),
+    connection(Counter::ip_literal, "IP literal"),
+    connection(Counter::unknown_name, "unknown name"),
+    request(RequestTotal::notice, "notice"),
+    request(RequestTotal::redirect, "redirect"),
+    request(RequestTotal::vhost, "vhost"),
+    request(RequestTotal::exempt, "exempt"),
+    request(RequestTotal::reported, "reported"),
+};
+
+constexpr std::uint64_t field_bit(std::size_t index) noexcept {
+    return std::uint64_t{1} << index;
+}
+
+constexpr std::uint64_t pack(std::int64_t hour, std::uint64_t count) noexcept {
+    return static_cast<std::uint64_t>(hour) << kHistoryCountBits | count;
+}
+constexpr std::int64_t hour_of_cell(std::uint64_t cell) noexcept {
+    return static_cast<std::int64_t>(cell >> kHistoryCountBits);
+}
+constexpr std::uint64_t count_of_cell(std::uint64_t cell) noexcept {
+    return cell & kHistoryMaxCount;
+}
+
+bool recordable(std::int64_t hour) noexcept {
+    return hour >= 0 && hour < kHistoryHourLimit;
+}
+
+std::size_t slot_of(std::int64_t hour) noexcept {
+    return static_cast<std::size_t>(hour % std::int64_t{kHistoryHours});
+}
+
+HistoryBucket *buckets_after(void *header) noexcept {
+    return static_cast<HistoryBucket *>(
+        static_cast<void *>(static_cast<unsigned char *>(header) + sizeof(HistoryHeader)));
+}
+
+bool usable(const void *memory, std::size_t bytes) noexcept {
+    return memory != nullptr && reinterpret_cast<std::uintptr_t>(memory) % kHistoryAlignment == 0 &&
+           bytes >= history_bytes();
+}
+
+}  // namespace
+
+HistoryField history_class_field(ClientClass c) noexcept {
+    return static_cast<HistoryField>(history_field_index(HistoryField::no_sni) +
+                                     fallback_class_index(c));
+}
+
+std::string_view history_field_key(HistoryField field) noexcept {
+    const FieldSource &source = field_sources[history_field_index(field)];
+    return source.is_request
+               ? request_total_descriptions[static_cast<std::size_t>(source.request)].key
+               : counter_descriptions[static_cast<std::size_t>(source.counter)].key;
+}
+
+std::string_view history_field_label(HistoryField field) noexcept {
+    return field_sources[history_field_index(field)].label;
+}
+
+std::uint32_t history_fields_of(Counter counter) noexcept {
+    std::uint32_t fields = 0;
+    for (std::size_t i = 0; i < history_field_count; ++i) {
+        if (!field_sources[i].is_request && field_sources[i].counter == counter) {
+            fields |= static_cast<std::uint32_t>(field_bit(i));
+        }
+    }
+    return fields;
+}
+
+std::uint32_t history_fields_of(const RequestCell &cell) noexcept {
+    std::uint32_t fields = 0;
+    for (std::size_t i = 0; i < history_field_count; ++i) {
+        if (!field_sources[i].is_request) continue;
+        const auto &total =
+            request_total_descriptions[static_cast<std::size_t>(field_sources[i].request)];
+        if (total.selects(cell)) fields |= static_cast<std::uint32_t>(field_bit(i));
+    }
+    return fields;
+}
+
+std::int64_t history_hour(std::int64_t time_us) noexcept {
+    const std::int64_t hour = time_us / hour_us;
+    return time_us % hour_us < 0 ? hour - 1 : hour;
+}
+
+std::string format_hour_utc(std::int64_t hour) {
+    constexpr std::int64_t limit = std::numeric_limits<std::int64_t>::max() / hour_us;
+    if (hour > limit || hour < -limit) return {};
+    const std::string time = format_time_utc(hour * hour_us);  // "...T07:00:00.000Z"
+    return time.empty() ? time : time.substr(0, 16) + 'Z';
+}
+
+HistoryView HistoryView::create(void *memory, std::size_t bytes) noexcept {
+    if (!usable(memory, bytes)) return {};
+    // Clear the magic first, so a concurrent attach() during formatting is refused.
+    std::memset(memory, 0, sizeof(HistoryHeader));
+    auto *header = new (memory) HistoryHeader{};
+    HistoryBucket *buckets = buckets_after(memory);
+    for (std::uint32_t i = 0; i < kHistoryHours; ++i) {
+        auto *bucket = new (&buckets[i]) HistoryBucket;
+        for (auto &cell : bucket->cells) cell.store(0, std::memory_order_relaxed);
+    }
+    header->version = kHistoryVersion;
+    header->hours = kHistoryHours;
+    header->fields = static_cast<std::uint32_t>(history_field_count);
+    header->bucket_bytes = static_cast<std::uint32_t>(sizeof(HistoryBucket));
+    header->reserved = 0;
+    header->magic = kHistoryMagic;
+    return HistoryView(buckets);
+}
+
+HistoryView HistoryView::attach(void *memory, std::size_t bytes) noexcept {
+    if (!usable(memory, bytes)) return {};
+    const auto *header = std::launder(static_cast<HistoryHeader *>(memory));
+    if (header->magic != kHistoryMagic || header->version != kHistoryVersion ||
+        header->hours != kHistoryHours || header->fields != history_field_count ||
+        header->bucket_bytes != sizeof(HistoryBucket)) {
+        return {};
+    }
+    return HistoryView(std::launder(buckets_after(memory)));
+}
+
+void HistoryView::record(HistoryField field, std::int64_t now_us) noexcept {
+    record_fields(static_cast<std::uint32_t>(field_bit(history_field_index(field))), now_us);
+}
+
+void HistoryView::record_fields(std::uint32_t fields, std::int64_t now_us) noexcept {
+    if (!valid() || fields == 0) return;
+    const std::int64_t hour = history_hour(now_us);
+    if (!recordable(hour)) return;
+    HistoryBucket &bucket = buckets_[slot_of(hour)];
+    for (std::size_t i = 0; i < history_field_count; ++i) {
+        if ((fields & field_bit(i)) == 0) continue;
+        std::atomic<std::uint64_t> &cell = bucket.cells[i];
+        // Relaxed: each cell is a value of its own; nothing else is published through it.
+        std::uint64_t seen = cell.load(std::memory_order_relaxed);
+        for (;;) {
+            std::uint64_t next = pack(hour, 1);
+            if (hour_of_cell(seen) == hour) {
+                if (count_of_cell(seen) == kHistoryMaxCount) break;
+                next = seen + 1;
+            }
+            if (cell.compare_exchange_weak(seen, next, std::memory_order_relaxed)) break;
+        }
+    }
+}
+
+HistorySnapshot HistoryView::snapshot(std::int64_t now_us) const noexcept {
+    HistorySnapshot out{};
+    const std::int64_t last = history_hour(now_us);
+    for (std::size_t i = 0; i < kHistoryHours; ++i) {
+        HourCounts &hour = out[i];
+        hour.hour = last - static_cast<std::int64_t>(kHistoryHours - 1 - i);
+        if (!valid() || !recordable(hour.hour)) continue;
+        const HistoryBucket &bucket = buckets_[slot_of(hour.hour)];
+        for (std::size_t f = 0; f < history_field_count; ++f) {
+            const std::uint64_t cell = bucket.cells[f].load(std::memory_order_relaxed);
+            if (hour_of_cell(cell) == hour.hour) hour.counts[f] = count_of_cell(cell);
+        }
+    }
+    return out;
+}
+
+}  // namespace snifallback
