@@ -7,8 +7,9 @@ configurations are interleaved inside each repetition (rotating their order), so
 of the machine hit every configuration alike. Every configuration serves the same certificates
 (one throwaway CA, leaf certificates of the same key type, chain length 1 everywhere).
 
-The parts: throughput.py, callgrind.py, memory.py; the servers: servers.py (with the templates
-httpd.conf, vhost.conf, stock_log.conf, haproxy.cfg); the load: load.py; the table: results.py.
+The parts: throughput.py, callgrind.py, vhosts.py, memory.py; the servers: servers.py (with the
+templates httpd.conf, vhost.conf, stock_log.conf, haproxy.cfg); the load: load.py; the table:
+results.py.
 Servers, PKI, ports and processes come from the harness package (tests/snifharness), which
 scripts/bench.sh puts on PYTHONPATH.
 
@@ -30,10 +31,15 @@ from memory import memory
 from results import Row, log, table
 from servers import HAPROXY, HERE, stop_all
 from throughput import throughput
+from vhosts import vhosts
 
 from snifharness.apache import APACHE
 from snifharness.pki import Pki
 from snifharness.process import run
+
+
+# The parts, in the order they run.
+PARTS = {"throughput": throughput, "callgrind": callgrind, "vhosts": vhosts, "memory": memory}
 
 
 def arguments() -> argparse.Namespace:
@@ -45,8 +51,8 @@ def arguments() -> argparse.Namespace:
                         "empty: none")
     p.add_argument("--key", choices=("ec", "rsa"), default="ec",
                    help="key type of every certificate (default ec: P-256)")
-    p.add_argument("--only", default="throughput,callgrind,memory",
-                   help="comma-separated parts to run")
+    p.add_argument("--only", default=",".join(PARTS),
+                   help=f"comma-separated parts to run, of {', '.join(PARTS)} (default: all)")
     p.add_argument("--keep", action="store_true", help="keep the work directory")
     p.add_argument("--mem-connections", type=int, default=0,
                    help="connections of the memory part (default 50,000; 5,000 with --quick)")
@@ -61,7 +67,11 @@ def arguments() -> argparse.Namespace:
     else:
         args.mem_connections = 5000 if args.quick else 50000
     args.parts = set(args.only.split(","))
+    unknown = args.parts - set(PARTS)
+    if unknown:
+        p.error(f"--only: no part {', '.join(sorted(unknown))} (parts: {', '.join(PARTS)})")
     args.mix_problems = []  # handshake mixes that are not what their row claims
+    args.limit_failures = []  # limits that the run must not exceed (vhosts)
     return args
 
 
@@ -75,8 +85,7 @@ def run_parts(args, workdir: Path) -> list[Row]:
     log(f"work directory {workdir}; certificates: {args.key}, chain length 1 "
         f"(leaf signed by a throwaway CA) for every configuration")
     rows: list[Row] = []
-    for name, part in (("throughput", throughput), ("callgrind", callgrind),
-                       ("memory", memory)):
+    for name, part in PARTS.items():
         if name in args.parts:
             part(args, workdir, pki, rows)
     return rows
@@ -92,7 +101,9 @@ def main() -> int:
         print_summary(args, run_parts(args, workdir))
         for problem in args.mix_problems:
             print(f"WRONG HANDSHAKE MIX: {problem}")
-        return 1 if args.mix_problems else 0
+        for failure in args.limit_failures:
+            print(f"LIMIT EXCEEDED: {failure}")
+        return 1 if args.mix_problems or args.limit_failures else 0
     except KeyboardInterrupt:
         log("interrupted")
         return 130

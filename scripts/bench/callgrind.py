@@ -62,8 +62,9 @@ class Counted:
     functions: list = field(default_factory=list)  # [(per unit, module function)], most first
 
 
-def start_under_callgrind(s: Apache, cg: Path) -> list[str]:
-    """Starts `s` under callgrind; returns the prefix that runs a command as its user."""
+def start_under_callgrind(s: Apache, cg: Path, timeout: float = 180) -> list[str]:
+    """Starts `s` under callgrind (ready within `timeout` seconds); returns the prefix that runs
+    a command as its user."""
     # As root, apache2 -X would switch to www-data itself, and callgrind_control (vgdb) could
     # then no longer reach it: run it as www-data from the start (it needs no privilege on a
     # high loopback port) and give it its tree.
@@ -73,8 +74,15 @@ def start_under_callgrind(s: Apache, cg: Path) -> list[str]:
         run(["chown", "-R", "www-data:www-data", str(s.root)])
     s.start(prefix=[*as_user, "taskset", "-c", SERVER_CPU, "valgrind", "--tool=callgrind",
                     f"--callgrind-out-file={cg}", "--instr-atstart=no", "--dump-instr=no"],
-            timeout=180)
+            timeout=timeout)
     return as_user
+
+
+def controller(as_user: list[str], pid: int):
+    """callgrind_control for the callgrind running as `pid`."""
+    def control(*what: str) -> None:
+        run([*as_user, "callgrind_control", *what, str(pid)], timeout=120)
+    return control
 
 
 def total_of(dump: Path) -> int:
@@ -94,11 +102,12 @@ def measured_load(c: Count, n: int) -> tuple[list[str], int, int]:
     return ["--h1", "-c1", f"-n{requests}", "-H", "Connection: close"], requests, n
 
 
-def measure(s: Apache, c: Count, n: int, code: str, control) -> Mix:
+def measure(s: Apache, c: Count, n: int, code: str, control,
+            target: list[str] | None = None) -> Mix:
     """Warm-up, then the measured connections under instrumentation, dumped: for a resumed
-    count first one connection alone (dump 1), then the measured run (dump 2)."""
-    sni = c.mode != "nosni"
-    target = url_args(s.port, sni)
+    count first one connection alone (one dump), then the measured run (the next one). The
+    clients ask for `target` (h2load's arguments; default: a.test, or no SNI)."""
+    target = target or url_args(s.port, c.mode != "nosni")
     # Warm-up without instrumentation (session cache, lazy initialisation).
     h2load_rate(["--h1", "-c1", "-n20", "-H", "Connection: close", *target], code)
     time.sleep(0.5)
@@ -129,28 +138,34 @@ def count(args, workdir: Path, pki: Pki, c: Count) -> Counted:
     as_user = start_under_callgrind(s, cg)
     code = "4xx" if (args.action == "notice" and c.mode == "nosni" and c.flavour != "none") \
         else "2xx"
-
-    def control(*what: str) -> None:
-        run([*as_user, "callgrind_control", *what, str(s.proc.pid)], timeout=120)
-
     try:
-        mix = measure(s, c, n, code, control)
+        mix = measure(s, c, n, code, controller(as_user, s.proc.pid))
     finally:
         s.stop()
-    units = measured_load(c, n)[2]
-    dumps = [cg.with_name(f"{cg.name}.{i}") for i in (1, 2)]  # the explicit dumps
+    dumps = [dump_file(cg, i) for i in (1, 2)]  # the explicit dumps
     bench, first = (dumps[1], dumps[0]) if c.claim == "resumed" else (dumps[0], None)
+    return counted(bench, first, measured_load(c, n)[2], mix, c.flavour.startswith("module"))
+
+
+def dump_file(cg: Path, i: int) -> Path:
+    """The `i`th dump that callgrind_control --dump asked for (1 first)."""
+    return cg.with_name(f"{cg.name}.{i}")
+
+
+def counted(bench: Path, first: Path | None, units: int, mix: Mix, module: bool) -> Counted:
+    """Instructions per unit of the dump `bench`, less those of the dump `first` (a resumed
+    count's first connection), and with the `module` the module's share."""
     total = total_of(bench) - (total_of(first) if first else 0)
-    counted = Counted(total / units, mix)
-    if c.flavour.startswith("module"):
+    result = Counted(total / units, mix)
+    if module:
         own, funcs = module_share(bench)
         if first:
             own0, funcs0 = module_share(first)
             own -= own0
             funcs = {fn: v - funcs0.get(fn, 0) for fn, v in funcs.items()}
-        counted.own = own / units
-        counted.functions = sorted(((v / units, fn) for fn, v in funcs.items()), reverse=True)
-    return counted
+        result.own = own / units
+        result.functions = sorted(((v / units, fn) for fn, v in funcs.items()), reverse=True)
+    return result
 
 
 def module_share(dump: Path) -> tuple[float, dict[str, float]]:

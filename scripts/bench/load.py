@@ -11,8 +11,13 @@ def url_args(port: int, sni: bool) -> list[str]:
     IP URL (h2load sends no SNI) whose Host names the site, as an old browser does (a Host that is
     an address would make the module exempt the request)."""
     if sni:
-        return [f"--connect-to=127.0.0.1:{port}", f"https://{SNI_VHOST}:{port}/"]
+        return url_for(port, SNI_VHOST)
     return ["-H", f":authority: {DEFAULT_VHOST}", f"https://127.0.0.1:{port}/"]
+
+
+def url_for(port: int, name: str) -> list[str]:
+    """h2load's target: `name` in SNI and Host, over a connection to the loopback address."""
+    return [f"--connect-to=127.0.0.1:{port}", f"https://{name}:{port}/"]
 
 
 def h2load_run(args: list[str], expect_status: str = "2xx") -> tuple[float, int]:

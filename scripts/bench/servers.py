@@ -40,11 +40,16 @@ SESSIONS = {
 }
 
 
-def render(template: str, **values) -> str:
+def fill(text: str, **values) -> str:
     """`@name@` placeholders, so that Apache's and HAProxy's own braces and % stay untouched."""
-    text = (HERE / template).read_text()
     for key, value in values.items():
         text = text.replace(f"@{key}@", str(value))
+    return text
+
+
+def render(template: str, **values) -> str:
+    """The template file filled; every placeholder must have a value."""
+    text = fill((HERE / template).read_text(), **values)
     missing = re.findall(r"@[a-z_]+@", text)
     if missing:
         raise RuntimeError(f"{template}: no value for {sorted(set(missing))}")
@@ -58,6 +63,15 @@ class Flavour:
     load_module: bool = False
     global_extra: str = ""
     vhost_extra: str = ""
+
+
+@dataclass(frozen=True)
+class Site:
+    """A further name-based vhost on the server's address, after the two of every server."""
+    name: str
+    aliases: tuple[str, ...]
+    cert: Path
+    key: Path
 
 
 def flavours(action: str) -> dict[str, Flavour]:
@@ -100,10 +114,10 @@ def flavours(action: str) -> dict[str, Flavour]:
 
 class Apache:
     """One apache2 of the benchmark, with its own ServerRoot under `workdir`; `sessions` is a
-    key of SESSIONS."""
+    key of SESSIONS; `sites` are vhosts of the same address after its two own."""
 
     def __init__(self, workdir: Path, pki: Pki, module: str, flavour: Flavour, threads: int,
-                 sessions: str = "resumable", extra_conf: str = ""):
+                 sessions: str = "resumable", extra_conf: str = "", sites: tuple[Site, ...] = ()):
         self.flavour = flavour
         self.sessions = sessions
         self.name = f"{flavour.name}/{sessions}"
@@ -118,18 +132,25 @@ class Apache:
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
         self.conf = self.root / "conf" / "httpd.conf"
-        self.conf.write_text(self._config(pki, module, threads, extra_conf))
+        self.conf.write_text(self._config(pki, module, threads, extra_conf, sites))
         self.access = AccessLog(self.root / "logs" / "access.log")
         # Children run as www-data when we are root: the tree must be readable to them.
         for path in [self.root, *self.root.rglob("*")]:
             os.chmod(path, 0o755 if path.is_dir() else 0o644)
 
-    def _config(self, pki: Pki, module: str, threads: int, extra_conf: str) -> str:
+    def _config(self, pki: Pki, module: str, threads: int, extra_conf: str,
+                sites: tuple[Site, ...]) -> str:
         vhosts = []
         for name in (DEFAULT_VHOST, SNI_VHOST):
             cert, key = pki.leaf(name)
             vhosts.append(render("vhost.conf", port=self.port, name=name, root=self.root,
                                  cert=cert, key=key, vhost_extra=self.flavour.vhost_extra))
+        # Thousands of sites: the template is read once (checked above) and filled per site.
+        template = fill((HERE / "vhost.conf").read_text(), port=self.port, root=self.root)
+        for site in sites:
+            aliases = "".join(f"    ServerAlias {alias}\n" for alias in site.aliases)
+            vhosts.append(fill(template, name=site.name, cert=site.cert, key=site.key,
+                               vhost_extra=aliases + self.flavour.vhost_extra))
         user = "User www-data\nGroup www-data\n" if os.geteuid() == 0 else ""
         load = f"LoadModule snifallback_module {module}\n" if self.flavour.load_module else ""
         return render("httpd.conf", root=self.root, modules=apache.MODULES_DIR, port=self.port,
