@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# What mod_snifallback costs, side by side with the alternatives (issues 10 and 23; method:
-# design.md §4 and scripts/bench/README.md). Builds the module (Release, its own build
+# What mod_snifallback costs, side by side with the alternatives (method: scripts/bench/README.md
+# and bench.py's docstring). Builds the module (Release, its own build
 # directory), then scripts/bench/bench.py runs, on loopback only and with bounded request counts:
 #   1  TLS handshakes with SNI, one request per connection: module (with its log) vs none
 #   2  keep-alive HTTP/1.1 and HTTP/2 with SNI: module vs none
@@ -34,8 +34,8 @@ set -euo pipefail
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${SNIFALLBACK_BENCH_HTTPD_BUILD_DIR:-$src/build-bench-httpd}
 
-# What the module does to no-SNI requests in items 3-5 (SNIFallbackAction). Default notice, as
-# issue 10 asks: the module answers 403 with a notice page, the stock recipe of item 4 the same
+# What the module does to no-SNI requests in items 3-5 (SNIFallbackAction). Default notice, the
+# action most sites start with: the module answers 403 with a notice page, the stock recipe of item 4 the same
 # page with mod_rewrite [F] + ErrorDocument, and the servers without the module the same page with
 # 200. SNIF_BENCH_ACTION= (set, empty) measures logging only.
 export SNIF_BENCH_ACTION=${SNIF_BENCH_ACTION-notice}

@@ -1,6 +1,6 @@
 """The driver behind scripts/bench.sh: what mod_snifallback costs, measured against the alternatives.
 
-Method (design.md section 4): every server side (apache2, and HAProxy where it is in front) is pinned
+Method: every server side (apache2, and HAProxy where it is in front) is pinned
 to CPU 0, with one apache2 child process and a fixed number of threads; the load generator is pinned
 to CPU 1. All servers of the throughput part run side by side on their own loopback ports, and the
 configurations are interleaved inside each repetition (rotating their order), so that slow drifts
