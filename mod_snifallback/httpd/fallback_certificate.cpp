@@ -21,11 +21,11 @@ namespace snifallback::glue {
 
 struct FallbackCertificate {
     struct Entry {
-        X509 *certificate = nullptr;     // owned by the vhost's SSL_CTX (same lifetime as pconf)
+        X509 *certificate = nullptr;  // owned by the vhost's SSL_CTX (same lifetime as pconf)
         EVP_PKEY *key = nullptr;
         STACK_OF(X509) *chain = nullptr;
     };
-    const server_rec *vhost = nullptr;   // whose certificates these are
+    const server_rec *vhost = nullptr;  // whose certificates these are
     std::vector<Entry> entries;
     unsigned char session_context[SSL_MAX_SID_CTX_LENGTH] = {};
     unsigned int session_context_length = 0;
@@ -71,14 +71,13 @@ bool covers(const FallbackCertificate &fallback, const char *name) {
 }
 
 // The names on an address a fallback client asking for them would see a certificate warning for.
-std::vector<const char *> uncovered_names(server_rec *main_server, server_rec *default_vhost,
+std::vector<const char *> uncovered_names(const AddressGroup &group,
                                           const FallbackCertificate &fallback) {
     std::vector<const char *> uncovered;
     const auto check = [&](const char *name) {
         if (name != nullptr && !covers(fallback, name)) uncovered.push_back(name);
     };
-    for (server_rec *s = main_server->next; s; s = s->next) {
-        if (!share_address(s, default_vhost)) continue;
+    for (const server_rec *s : group.vhosts) {
         check(s->server_hostname);
         if (s->names) {
             const auto *names = reinterpret_cast<char *const *>(s->names->elts);
@@ -90,10 +89,11 @@ std::vector<const char *> uncovered_names(server_rec *main_server, server_rec *d
 
 // One line per address. The list of uncovered names is cut at the first 20: with thousands of
 // vhosts a full list is one line longer than the error log keeps.
-void report_coverage(apr_pool_t *p, server_rec *main_server, server_rec *default_vhost,
+void report_coverage(apr_pool_t *p, const AddressGroup &group,
                      const FallbackCertificate &fallback) {
     constexpr std::size_t names_listed = 20;
-    const std::vector<const char *> uncovered = uncovered_names(main_server, default_vhost, fallback);
+    const std::vector<const char *> uncovered = uncovered_names(group, fallback);
+    server_rec *default_vhost = group.default_vhost;
     const char *address = address_text(p, default_vhost);
     if (uncovered.empty()) {
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, default_vhost,
@@ -112,7 +112,8 @@ void report_coverage(apr_pool_t *p, server_rec *main_server, server_rec *default
     }
     ap_log_error(APLOG_MARK, APLOG_WARNING, 0, default_vhost,
                  "SNIF0022: handshakes without SNI on %s get the certificate of %s, which does not "
-                 "cover %" APR_SIZE_T_FMT " name(s) served there: %s (fallback clients asking for "
+                 "cover %" APR_SIZE_T_FMT
+                 " name(s) served there: %s (fallback clients asking for "
                  "these names will see a certificate warning)",
                  address, fallback.vhost->server_hostname, uncovered.size(), listed.c_str());
 }
@@ -150,6 +151,7 @@ const char *set_fallback_certificate(cmd_parms *cmd, void *, const char *arg) {
 
 // check_config: what can be checked without certificates, so `apachectl -t` already fails.
 int check_fallback_certificates(apr_pool_t *p, server_rec *main_server) {
+    const VhostAddresses addresses(main_server);
     int result = OK;
     for (server_rec *s = main_server; s; s = s->next) {
         const FallbackCertificateSetting &setting = server_config(s).vhost.fallback_certificate;
@@ -169,7 +171,7 @@ int check_fallback_certificates(apr_pool_t *p, server_rec *main_server) {
             continue;
         }
         if (s != main_server) {
-            server_rec *default_vhost = default_vhost_of(main_server, s);
+            server_rec *default_vhost = addresses.default_vhost_of(s);
             if (default_vhost != s) {
                 ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, nullptr,
                              "SNIF0024: SNIFallbackCertificate in %s has no effect there: the "
@@ -185,11 +187,13 @@ int check_fallback_certificates(apr_pool_t *p, server_rec *main_server) {
 }
 
 // post_config, after mod_ssl: the certificates now exist in the vhosts' SSL_CTXs.
-int resolve_fallback_certificates(apr_pool_t *p, server_rec *main_server) {
-    for (server_rec *s = main_server->next; s; s = s->next) server_config(s).startup.fallback = nullptr;
+int resolve_fallback_certificates(apr_pool_t *p, server_rec *main_server,
+                                  const VhostAddresses &addresses) {
+    for (server_rec *s = main_server->next; s; s = s->next)
+        server_config(s).startup.fallback = nullptr;
     // Only an address's default vhost chooses; the groups find them without comparing every
     // vhost with every other.
-    for (const AddressGroup &group : address_groups(main_server)) {
+    for (const AddressGroup &group : addresses.groups()) {
         server_rec *s = group.default_vhost;
         ServerConfig &config = server_config(s);
         const FallbackCertificateSetting &setting = config.vhost.fallback_certificate;
@@ -231,7 +235,7 @@ int resolve_fallback_certificates(apr_pool_t *p, server_rec *main_server) {
             std::min<std::size_t>(context.size(), sizeof(fallback->session_context)));
         std::memcpy(fallback->session_context, context.data(), fallback->session_context_length);
         config.startup.fallback = fallback;
-        if (startup_summary_wanted()) report_coverage(p, main_server, s, *fallback);
+        if (startup_summary_wanted()) report_coverage(p, group, *fallback);
     }
     return OK;
 }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "httpd/module.h"
+#include "httpd/vhost_lookup.h"
 
 #include <vector>
 
@@ -23,7 +24,8 @@ const char *set_fallback_certificate(cmd_parms *cmd, void *, const char *arg);
 // check_config: names that exist, and the directive where it has an effect (`apachectl -t`).
 int check_fallback_certificates(apr_pool_t *p, server_rec *main_server);
 // post_config, after mod_ssl: collects the named vhosts' certificates for each address.
-int resolve_fallback_certificates(apr_pool_t *p, server_rec *main_server);
+int resolve_fallback_certificates(apr_pool_t *p, server_rec *main_server,
+                                  const VhostAddresses &addresses);
 // pre_handshake: the connection's certificate callback, when its address has a fallback.
 void attach_fallback_certificate(ConnectionState &state, SSL *ssl);
 // Every server certificate mod_ssl configured in `ctx` (one per key type).

@@ -64,11 +64,12 @@ int finish_configuration(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                      OPENSSL_VERSION_TEXT, OpenSSL_version(OPENSSL_VERSION));
         warn_when_blind(s);
     }
-    index_served_names(pconf, s);
-    int result = resolve_fallback_certificates(pconf, s);
+    const VhostAddresses addresses(s);
+    index_served_names(pconf, s, addresses);
+    int result = resolve_fallback_certificates(pconf, s, addresses);
     if (result == OK) result = verify_action_targets(pconf, s);
-    if (result == OK) result = report_tls_profiles(pconf, s);
-    if (result == OK) result = forecast_requests(pconf, s);
+    if (result == OK) result = report_tls_profiles(pconf, s, addresses);
+    if (result == OK) result = forecast_requests(pconf, s, addresses);
     if (result == OK) result = stats_post_config(pconf, plog, ptemp, s);
     return result;
 }

@@ -194,9 +194,9 @@ void warn_misdirected(apr_pool_t *p, server_rec *handshake, const SslChecks &che
 
 }  // namespace
 
-int forecast_requests(apr_pool_t *p, server_rec *main_server) {
+int forecast_requests(apr_pool_t *p, server_rec *main_server, const VhostAddresses &addresses) {
     const SslChecks checks = ssl_checks(main_server);
-    for (const AddressGroup &group : address_groups(main_server)) {
+    for (const AddressGroup &group : addresses.groups()) {
         server_rec *handshake = group.default_vhost;
         if (server_config(handshake).startup.ssl_ctx == nullptr) continue;
         std::vector<const char *> misdirected;

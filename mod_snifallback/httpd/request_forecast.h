@@ -6,11 +6,12 @@
 #pragma once
 
 #include "httpd/module.h"
+#include "httpd/vhost_lookup.h"
 
 namespace snifallback::glue {
 
 // post_config, after mod_ssl: fills StartupState::forecast of every vhost, logs one info line
 // per vhost (SNIF0035) and one warning per address whose vhosts answer 421 (SNIF0036).
-int forecast_requests(apr_pool_t *p, server_rec *main_server);
+int forecast_requests(apr_pool_t *p, server_rec *main_server, const VhostAddresses &addresses);
 
 }  // namespace snifallback::glue

@@ -38,11 +38,13 @@ const char *where(apr_pool_t *p, const server_rec *s, const TlsProfileSetting &p
 // TLS 1.2, a security level below 2. Empty when nothing.
 std::string weakened(const TlsProfileSetting &profile, SSL_CTX *ctx) {
     std::string weaker;
-    const std::uint16_t lowest = profile.protocol_text ? profile.min_version : context_min_version(ctx);
+    const std::uint16_t lowest =
+        profile.protocol_text ? profile.min_version : context_min_version(ctx);
     if (profile.protocol_text && lowest < tls::version_1_2) {
         weaker = protocol_name(lowest) + " and up to " + protocol_name(profile.max_version);
     }
-    const int level = profile.cipher_suite ? cipher_string_security_level(profile.cipher_suite) : -1;
+    const int level =
+        profile.cipher_suite ? cipher_string_security_level(profile.cipher_suite) : -1;
     if (level >= 0 && level < 2) {
         if (!weaker.empty()) weaker += ", ";
         weaker += "security level " + std::to_string(level);
@@ -65,12 +67,12 @@ void report_address(apr_pool_t *p, server_rec *default_vhost, const TlsProfileSe
 }
 
 // A `vhost` route whose target refuses versions the profile of the route's address lets in.
-void report_route(server_rec *main_server, server_rec *s) {
+void report_route(const VhostAddresses &addresses, server_rec *s) {
     const ServerConfig &config = server_config(s);
     server_rec *target = config.startup.route_target;
     if (target == nullptr) return;
     const TlsProfileSetting &profile =
-        server_config(default_vhost_of(main_server, s)).vhost.tls_profile;
+        server_config(addresses.default_vhost_of(s)).vhost.tls_profile;
     SSL_CTX *target_ctx = server_config(target).startup.ssl_ctx;
     if (profile.protocol_text == nullptr || target_ctx == nullptr) return;
     const std::uint16_t target_min = context_min_version(target_ctx);
@@ -122,11 +124,12 @@ const char *set_fallback_cipher_suite(cmd_parms *cmd, void *, const char *arg) {
 }
 
 int check_tls_profiles(apr_pool_t *p, server_rec *main_server) {
+    const VhostAddresses addresses(main_server);
     int result = OK;
     for (server_rec *s = main_server->next; s; s = s->next) {
         const TlsProfileSetting &profile = server_config(s).vhost.tls_profile;
         if (profile.empty() || profile.set_in != s) continue;  // inherited: fine anywhere
-        server_rec *default_vhost = default_vhost_of(main_server, s);
+        server_rec *default_vhost = addresses.default_vhost_of(s);
         if (default_vhost == s) continue;
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, nullptr,
                      "SNIF0027: SNIFallbackProtocol/SNIFallbackCipherSuite at %s (in %s) have no "
@@ -140,16 +143,16 @@ int check_tls_profiles(apr_pool_t *p, server_rec *main_server) {
     return result;
 }
 
-int report_tls_profiles(apr_pool_t *p, server_rec *main_server) {
+int report_tls_profiles(apr_pool_t *p, server_rec *main_server, const VhostAddresses &addresses) {
     if (!startup_summary_wanted()) return OK;
-    for (const AddressGroup &group : address_groups(main_server)) {
+    for (const AddressGroup &group : addresses.groups()) {
         const ServerConfig &config = server_config(group.default_vhost);
         if (!config.vhost.tls_profile.empty() && config.startup.ssl_ctx != nullptr) {
             report_address(p, group.default_vhost, config.vhost.tls_profile,
                            config.startup.ssl_ctx);
         }
     }
-    for (server_rec *s = main_server->next; s; s = s->next) report_route(main_server, s);
+    for (server_rec *s = main_server->next; s; s = s->next) report_route(addresses, s);
     return OK;
 }
 

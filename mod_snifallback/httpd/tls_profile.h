@@ -10,6 +10,7 @@
 #pragma once
 
 #include "httpd/module.h"
+#include "httpd/vhost_lookup.h"
 
 #include <openssl/ssl.h>
 
@@ -25,7 +26,7 @@ const char *set_fallback_cipher_suite(cmd_parms *cmd, void *, const char *arg);
 int check_tls_profiles(apr_pool_t *p, server_rec *main_server);
 // post_config, after mod_ssl: warns once per address whose profile lets in TLS below 1.2 or a
 // security level below 2, and where a `vhost` route target refuses versions the profile allows.
-int report_tls_profiles(apr_pool_t *p, server_rec *main_server);
+int report_tls_profiles(apr_pool_t *p, server_rec *main_server, const VhostAddresses &addresses);
 
 // At the ClientHello of a fallback client its address selects: the profile, on this SSL only.
 void apply_tls_profile(const ConnectionState &state, SSL *ssl);

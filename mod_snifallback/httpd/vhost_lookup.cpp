@@ -3,12 +3,18 @@
 #include "core/spelling.h"
 #include "httpd/server_config.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <new>
 #include <string>
 
 #include "apr_lib.h"
 #include "apr_strings.h"
 #include "apr_network_io.h"
+
+#if APR_HAVE_NETINET_IN_H
+#include <netinet/in.h>
+#endif
 
 namespace snifallback::glue {
 namespace {
@@ -49,40 +55,69 @@ server_rec *find_vhost(server_rec *main_server, const char *name, apr_port_t por
     return found;
 }
 
-bool share_address(const server_rec *a, const server_rec *b) noexcept {
-    for (const server_addr_rec *x = a->addrs; x; x = x->next) {
-        for (const server_addr_rec *y = b->addrs; y; y = y->next) {
-            if (x->host_port == y->host_port && apr_sockaddr_equal(x->host_addr, y->host_addr)) {
-                return true;
-            }
+namespace {
+
+// An address as apr_sockaddr_equal() compares it: the IP's bytes (an IPv4-mapped IPv6 address as
+// its IPv4 bytes) and the port.
+std::string address_key(const server_addr_rec &address) {
+    const apr_sockaddr_t *ip = address.host_addr;
+    std::string key;
+    if (ip != nullptr && ip->ipaddr_ptr != nullptr) {
+        const auto *bytes = static_cast<const unsigned char *>(ip->ipaddr_ptr);
+        std::size_t length = static_cast<std::size_t>(ip->ipaddr_len);
+#if APR_HAVE_IPV6
+        if (ip->family == APR_INET6 &&
+            IN6_IS_ADDR_V4MAPPED(static_cast<const struct in6_addr *>(ip->ipaddr_ptr))) {
+            bytes += 12;
+            length = 4;
         }
+#endif
+        key.assign(reinterpret_cast<const char *>(bytes), length);
     }
-    return false;
+    key.push_back(static_cast<char>(address.host_port >> 8));
+    key.push_back(static_cast<char>(address.host_port & 0xff));
+    return key;
 }
 
-server_rec *default_vhost_of(server_rec *main_server, server_rec *s) noexcept {
-    server_rec *first = s;
-    for (server_rec *v = main_server->next; v; v = v->next) {
-        if (share_address(v, s)) first = v;  // reverse order: the last match came first
-    }
-    return first;
-}
+}  // namespace
 
-std::vector<AddressGroup> address_groups(server_rec *main_server) {
+VhostAddresses::VhostAddresses(server_rec *main_server) {
     std::vector<server_rec *> in_file_order;  // httpd links vhosts in reverse order
     for (server_rec *s = main_server->next; s; s = s->next) in_file_order.push_back(s);
-    std::vector<AddressGroup> groups;
-    for (auto it = in_file_order.rbegin(); it != in_file_order.rend(); ++it) {
-        bool grouped = false;
-        for (AddressGroup &group : groups) {
-            if (share_address(*it, group.default_vhost)) {
-                group.vhosts.push_back(*it);
-                grouped = true;
-            }
-        }
-        if (!grouped) groups.push_back({*it, {*it}});
+    std::reverse(in_file_order.begin(), in_file_order.end());
+    for (std::size_t i = 0; i < in_file_order.size(); ++i) {
+        server_rec *s = in_file_order[i];
+        position_.emplace(s, i);
+        for (const server_addr_rec *a = s->addrs; a; a = a->next)
+            first_on_.emplace(address_key(*a), s);
     }
-    return groups;
+    std::unordered_map<const server_rec *, std::size_t> group_of;  // default vhost -> groups_ index
+    for (server_rec *s : in_file_order) {
+        std::vector<std::size_t> joined;
+        for (const server_addr_rec *a = s->addrs; a; a = a->next) {
+            server_rec *first = first_on_.at(address_key(*a));
+            auto [found, added] = group_of.emplace(first, groups_.size());
+            if (added) groups_.push_back({first, {}});
+            if (std::find(joined.begin(), joined.end(), found->second) != joined.end()) continue;
+            joined.push_back(found->second);
+            groups_[found->second].vhosts.push_back(s);
+        }
+    }
+}
+
+server_rec *VhostAddresses::default_vhost_of(const server_rec *s) const {
+    server_rec *first = const_cast<server_rec *>(s);
+    std::size_t first_position = SIZE_MAX;
+    for (const server_addr_rec *a = s->addrs; a; a = a->next) {
+        const auto found = first_on_.find(address_key(*a));
+        if (found == first_on_.end()) continue;
+        const std::size_t position = position_.at(found->second);
+        if (position < first_position) {
+            first = found->second;
+            first_position = position;
+        }
+    }
+    return first;
 }
 
 namespace {
@@ -102,9 +137,10 @@ void add_names(NameIndex &index, const apr_array_header_t *names) {
 
 }  // namespace
 
-void index_served_names(apr_pool_t *p, server_rec *main_server) {
-    for (server_rec *s = main_server; s; s = s->next) server_config(s).startup.served_names = nullptr;
-    std::vector<AddressGroup> groups = address_groups(main_server);
+void index_served_names(apr_pool_t *p, server_rec *main_server, const VhostAddresses &addresses) {
+    for (server_rec *s = main_server; s; s = s->next)
+        server_config(s).startup.served_names = nullptr;
+    std::vector<AddressGroup> groups = addresses.groups();
     // TLS on an address without a <VirtualHost> is the main server's own.
     groups.push_back({main_server, {main_server}});
     for (const AddressGroup &group : groups) {

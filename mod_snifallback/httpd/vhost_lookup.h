@@ -2,8 +2,10 @@
 // port; and the addresses they share.
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -13,31 +15,41 @@
 namespace snifallback::glue {
 
 // The vhosts of one address, as mod_ssl sees them when it matches an SNI name: its default
-// (first) vhost, and every vhost that shares an address with it, in configuration order.
+// (first) vhost, and every vhost that listens on an address where that vhost is the first, in
+// configuration order.
 struct AddressGroup {
     server_rec *default_vhost;
     std::vector<server_rec *> vhosts;
 };
 
-// Every address group of the configuration, found in one pass (cost grows with the number of
-// vhosts times the number of groups, not with the square of the vhosts).
-std::vector<AddressGroup> address_groups(server_rec *main_server);
+// Which vhost comes first on each address (IP and port), found in one pass over the vhosts: asking
+// for the default vhost of every vhost then costs a few hash lookups each, not a walk of the list
+// (a configuration with thousands of vhosts would otherwise start up in quadratic time).
+class VhostAddresses {
+  public:
+    explicit VhostAddresses(server_rec *main_server);
+
+    // The default vhost of the addresses `s` listens on: the first vhost in configuration order
+    // that shares an address with `s` (the connection's base server, whose SSL_CTX mod_ssl uses
+    // for a handshake without SNI). `s` itself when it listens on no address.
+    server_rec *default_vhost_of(const server_rec *s) const;
+
+    // Every address group, by the position of its default vhost in the configuration.
+    const std::vector<AddressGroup> &groups() const noexcept { return groups_; }
+
+  private:
+    std::unordered_map<std::string, server_rec *> first_on_;        // address key -> first vhost
+    std::unordered_map<const server_rec *, std::size_t> position_;  // in configuration order
+    std::vector<AddressGroup> groups_;
+};
 
 // post_config: gives the default vhost of every address its index of served names (StartupState::
 // served_names), so a handshake classifies its SNI name with one lookup.
-void index_served_names(apr_pool_t *p, server_rec *main_server);
+void index_served_names(apr_pool_t *p, server_rec *main_server, const VhostAddresses &addresses);
 
 // The vhost whose ServerName or ServerAlias (wildcards included) equals `name`, and which listens
 // on `port` when port is non-zero; the first match in configuration order; null when none does.
 server_rec *find_vhost(server_rec *main_server, const char *name, apr_port_t port) noexcept;
-
-// True when `a` and `b` listen on a common address (same IP and port).
-bool share_address(const server_rec *a, const server_rec *b) noexcept;
-
-// The default vhost of the addresses `s` listens on: the first vhost in configuration order that
-// shares an address with `s` (the connection's base server, whose SSL_CTX mod_ssl uses for a
-// handshake without SNI).
-server_rec *default_vhost_of(server_rec *main_server, server_rec *s) noexcept;
 
 // The vhosts by where their <VirtualHost> section was written, to find the server_rec of a
 // section of the configuration tree.

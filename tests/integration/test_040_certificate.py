@@ -4,6 +4,9 @@ import subprocess
 
 import pytest
 
+from snifharness import clients
+from snifharness.ports import free_port
+
 GET = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
 
 
@@ -178,3 +181,49 @@ def test_bad_argument_is_refused(httpd):
     done = httpd.config_test(before_vhosts="SNIFallbackCertificate legacy.test:notaport\n")
     assert done.returncode != 0
     assert "SNIFallbackCertificate: 'legacy.test:notaport' is not a ServerName[:port]" in done.stderr
+
+
+def second_address(httpd, port: int, names: list[str], extra: dict | None = None) -> str:
+    """A second HTTPS address with its own vhosts, `names` in configuration order; the last
+    vhost, both.test, listens on both addresses."""
+    blocks = [f"Listen 127.0.0.1:{port} https\n"]
+    for name in names:
+        cert, key = httpd.vhost_cert(name)
+        addresses = f"127.0.0.1:{port}"
+        if name == "both.test":
+            addresses = f"127.0.0.1:{httpd.https_port} 127.0.0.1:{port}"
+        blocks.append(f"""<VirtualHost {addresses}>
+    ServerName {name}
+    SSLEngine on
+    SSLCertificateFile "{cert}"
+    SSLCertificateKeyFile "{key}"
+    {(extra or {}).get(name, "")}
+</VirtualHost>
+""")
+    return "".join(blocks)
+
+
+def test_each_address_has_its_own_default_vhost_and_names(httpd, pki):
+    # The module groups vhosts by address once per start (a configuration with thousands of
+    # vhosts must not start in quadratic time); each address keeps its own default vhost, fallback
+    # certificate and list of names served there.
+    port = free_port()
+    snippet = second_address(httpd, port, ["second.test", "third.test", "both.test"],
+                             {"second.test": "SNIFallbackCertificate legacy.test"})
+    httpd.start(snippet)
+    httpd.expected_log = [r"SNIF0022"]
+    assert served_subject(httpd.s_client(GET)) == "default.test"
+    other = clients.s_client(port, str(pki.ca_cert), GET)
+    assert served_subject(other) == "legacy.test"
+    [warning] = {ln.split("] ", 3)[-1] for ln in httpd.new_error_log().splitlines()
+                 if "SNIF0022" in ln}
+    assert f"127.0.0.1:{port}" in warning
+    listed = re.search(r"served there: (.*?) \(fallback", warning).group(1)
+    assert sorted(listed.split(", ")) == ["both.test", "second.test", "third.test"]
+
+    # Only an address's first vhost chooses: third.test is not, second.test is named.
+    done = httpd.config_test(snippet=second_address(
+        httpd, port, ["second.test", "third.test", "both.test"],
+        {"third.test": "SNIFallbackCertificate legacy.test"}))
+    assert done.returncode != 0
+    assert "SNIF0024" in done.stderr and "which is second.test" in done.stderr
