@@ -7,17 +7,23 @@
 namespace snifallback {
 namespace {
 
-// FNV-1a over the case-folded bytes.
-std::uint32_t folded_hash(std::string_view name) noexcept {
-    std::uint32_t hash = 2166136261u;
-    for (char c : name) {
-        hash ^= static_cast<unsigned char>(ascii_lower(c));
-        hash *= 16777619u;
-    }
+// FNV-1a over the case-folded bytes, last byte first: a name's hash is then one step on from the
+// hash of its suffix one byte shorter, so one backward pass hashes every suffix of a name.
+constexpr std::uint32_t hash_start = 2166136261u;
+
+std::uint32_t hash_step(std::uint32_t hash, char c) noexcept {
+    return (hash ^ static_cast<unsigned char>(ascii_lower(c))) * 16777619u;
+}
+
+std::uint32_t hash_backwards(std::string_view name) noexcept {
+    std::uint32_t hash = hash_start;
+    for (auto c = name.rbegin(); c != name.rend(); ++c) hash = hash_step(hash, *c);
     return hash;
 }
 
-bool is_wildcard(char c) noexcept { return c == '*' || c == '?'; }
+bool is_wildcard(char c) noexcept {
+    return c == '*' || c == '?';
+}
 
 }  // namespace
 
@@ -31,7 +37,8 @@ bool host_pattern_matches(std::string_view pattern, std::string_view name) noexc
         if (p < pattern.size() && pattern[p] == '*') {
             star = p++;
             star_n = n;
-        } else if (p < pattern.size() && (pattern[p] == '?' || ascii_lower(pattern[p]) == ascii_lower(name[n]))) {
+        } else if (p < pattern.size() &&
+                   (pattern[p] == '?' || ascii_lower(pattern[p]) == ascii_lower(name[n]))) {
             ++p;
             ++n;
         } else if (star != std::string_view::npos) {
@@ -46,19 +53,20 @@ bool host_pattern_matches(std::string_view pattern, std::string_view name) noexc
 }
 
 void NameIndex::FoldedSet::insert(std::string_view name) {
-    if (contains(name)) return;
+    const std::uint32_t hash = hash_backwards(name);
+    if (contains(name, hash)) return;
     std::string folded(name);
     for (char &c : folded) c = ascii_lower(c);
-    names_.push_back(std::move(folded));
+    entries_.push_back({std::move(folded), hash});
     // At most half full, so a probe ends at an empty slot soon.
-    if (slots_.size() < 2 * names_.size()) {
-        rehash(std::max<std::size_t>(16, 4 * names_.size()));
+    if (slots_.size() < 2 * entries_.size()) {
+        rehash(std::max<std::size_t>(16, 4 * entries_.size()));
         return;
     }
     const std::size_t mask = slots_.size() - 1;
-    std::size_t slot = folded_hash(names_.back()) & mask;
+    std::size_t slot = hash & mask;
     while (slots_[slot] != 0) slot = (slot + 1) & mask;
-    slots_[slot] = static_cast<std::uint32_t>(names_.size());
+    slots_[slot] = static_cast<std::uint32_t>(entries_.size());
 }
 
 void NameIndex::FoldedSet::rehash(std::size_t slot_count) {
@@ -66,18 +74,19 @@ void NameIndex::FoldedSet::rehash(std::size_t slot_count) {
     while (size < slot_count) size <<= 1;
     slots_.assign(size, 0);
     const std::size_t mask = size - 1;
-    for (std::size_t i = 0; i < names_.size(); ++i) {
-        std::size_t slot = folded_hash(names_[i]) & mask;
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+        std::size_t slot = entries_[i].hash & mask;
         while (slots_[slot] != 0) slot = (slot + 1) & mask;
         slots_[slot] = static_cast<std::uint32_t>(i + 1);
     }
 }
 
-bool NameIndex::FoldedSet::contains(std::string_view name) const noexcept {
+bool NameIndex::FoldedSet::contains(std::string_view name, std::uint32_t hash) const noexcept {
     if (slots_.empty()) return false;
     const std::size_t mask = slots_.size() - 1;
-    for (std::size_t slot = folded_hash(name) & mask; slots_[slot] != 0; slot = (slot + 1) & mask) {
-        if (equal_ignoring_case(names_[slots_[slot] - 1], name)) return true;
+    for (std::size_t slot = hash & mask; slots_[slot] != 0; slot = (slot + 1) & mask) {
+        const Entry &entry = entries_[slots_[slot] - 1];
+        if (entry.hash == hash && equal_ignoring_case(entry.name, name)) return true;
     }
     return false;
 }
@@ -90,27 +99,33 @@ void NameIndex::add(std::string_view name) {
         return;
     }
     const std::string_view rest = name.substr(1);
-    const bool star_then_literal = name.front() == '*' && !rest.empty() &&
-                                   std::none_of(rest.begin(), rest.end(), is_wildcard);
+    const bool star_then_literal =
+        name.front() == '*' && !rest.empty() && std::none_of(rest.begin(), rest.end(), is_wildcard);
     if (star_then_literal) {
         suffixes_.insert(rest);
-        if (std::find(suffix_lengths_.begin(), suffix_lengths_.end(), rest.size()) ==
-            suffix_lengths_.end()) {
-            suffix_lengths_.push_back(rest.size());
-        }
+        const auto at =
+            std::lower_bound(suffix_lengths_.begin(), suffix_lengths_.end(), rest.size());
+        if (at == suffix_lengths_.end() || *at != rest.size())
+            suffix_lengths_.insert(at, rest.size());
         return;
     }
     patterns_.emplace_back(name);
 }
 
 bool NameIndex::serves(std::string_view host_name) const noexcept {
-    if (exact_.contains(host_name)) return true;
-    for (std::size_t length : suffix_lengths_) {
-        if (length <= host_name.size() &&
-            suffixes_.contains(host_name.substr(host_name.size() - length))) {
-            return true;
-        }
+    // One backward pass: suffixes are probed as the pass reaches their lengths, shortest first,
+    // and the whole name's hash is where the pass ends.
+    const std::size_t size = host_name.size();
+    std::uint32_t hash = hash_start;
+    std::size_t hashed = 0;
+    for (std::size_t suffix_length : suffix_lengths_) {
+        if (suffix_length > size) break;
+        for (; hashed < suffix_length; ++hashed)
+            hash = hash_step(hash, host_name[size - 1 - hashed]);
+        if (suffixes_.contains(host_name.substr(size - hashed), hash)) return true;
     }
+    for (; hashed < size; ++hashed) hash = hash_step(hash, host_name[size - 1 - hashed]);
+    if (exact_.contains(host_name, hash)) return true;
     for (const std::string &pattern : patterns_) {
         if (host_pattern_matches(pattern, host_name)) return true;
     }

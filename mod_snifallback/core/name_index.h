@@ -7,9 +7,11 @@
 // not "a.test", and "[::1]" is not "::1".
 //
 // The cost of a lookup does not grow with the number of names: exact names sit in a hash table,
-// and the common pattern "*<suffix>" (e.g. "*.example.org") in a second table keyed by suffix,
-// probed once for each distinct suffix length. Only other patterns ("www?.example.org",
-// "a*b.example") are tried one by one, and a configuration has few of those.
+// and the common pattern "*<suffix>" (e.g. "*.example.org") in a second table keyed by suffix.
+// One pass over the name from its last byte to its first hashes the name and, on the way, its
+// suffixes of the lengths the suffix table holds; each such length costs one probe, which
+// compares stored hashes before bytes. Only other patterns ("www?.example.org", "a*b.example") are
+// tried one by one, and a configuration has few of those.
 #pragma once
 
 #include <cstddef>
@@ -35,22 +37,26 @@ class NameIndex {
     std::size_t size() const noexcept { return size_; }
 
   private:
-    // A set of names under ASCII case folding, open addressing; stores the names lower-cased.
+    // A set of names under ASCII case folding, open addressing; stores the names lower-cased with
+    // their hash (hash_backwards in name_index.cpp), which the caller supplies to a lookup.
     class FoldedSet {
       public:
         void insert(std::string_view name);
-        bool contains(std::string_view name) const noexcept;
-        bool empty() const noexcept { return names_.empty(); }
+        bool contains(std::string_view name, std::uint32_t hash) const noexcept;
 
       private:
+        struct Entry {
+            std::string name;
+            std::uint32_t hash;
+        };
         void rehash(std::size_t slot_count);
-        std::vector<std::string> names_;
-        std::vector<std::uint32_t> slots_;  // index into names_ + 1; 0 = empty
+        std::vector<Entry> entries_;
+        std::vector<std::uint32_t> slots_;  // index into entries_ + 1; 0 = empty
     };
 
     FoldedSet exact_;
-    FoldedSet suffixes_;                      // "*<suffix>" patterns, by suffix
-    std::vector<std::size_t> suffix_lengths_;  // distinct lengths of those suffixes
+    FoldedSet suffixes_;                       // "*<suffix>" patterns, by suffix
+    std::vector<std::size_t> suffix_lengths_;  // distinct lengths of those suffixes, ascending
     std::vector<std::string> patterns_;        // every other pattern
     std::size_t size_ = 0;
 };

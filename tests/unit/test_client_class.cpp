@@ -1,7 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "core/client_class.h"
 #include "core/name_index.h"
@@ -91,6 +93,39 @@ TEST_CASE("the name index stays exact with thousands of names", "[client_class]"
     }
     CHECK_FALSE(index.serves("site5000.example"));
     CHECK(index.serves("x.wild.example"));
+}
+
+TEST_CASE("the name index agrees with matching every name one by one", "[client_class]") {
+    // Suffix patterns of many lengths (one backward pass hashes them all), exact names that are
+    // suffixes of others, and names asked for in other cases.
+    std::vector<std::string> configured;
+    for (int i = 1; i <= 3000; i *= 3) {
+        configured.push_back("*.w" + std::to_string(i) + ".example");
+        configured.push_back("site" + std::to_string(i) + ".example");
+        configured.push_back("*" + std::to_string(i) + ".example");
+    }
+    configured.push_back("example");
+    configured.push_back("*.e");
+    NameIndex index;
+    for (const std::string &name : configured) index.add(name);
+    std::vector<std::string> asked = {"",        "e",   "example", "EXAMPLE", ".example",
+                                      "x.example", "a.e", "A.E",     ".e"};
+    for (int i = 0; i <= 3000; i += 37) {
+        for (const char *form : {"x.w%d.example", "site%d.example", "SITE%d.EXAMPLE", "%d.example",
+                                 ".w%d.example", "w%d.example", "a.b.W%d.Example"}) {
+            char name[64];
+            std::snprintf(name, sizeof name, form, i);
+            asked.emplace_back(name);
+        }
+    }
+    for (const std::string &name : asked) {
+        bool expected = false;
+        for (const std::string &pattern : configured) {
+            expected = expected || reference_match(name.c_str(), pattern.c_str());
+        }
+        INFO(name);
+        CHECK(index.serves(name) == expected);
+    }
 }
 
 TEST_CASE("clients are classified by SNI presence, address and served names", "[client_class]") {
