@@ -113,8 +113,9 @@ void NameIndex::add(std::string_view name) {
 }
 
 bool NameIndex::serves(std::string_view host_name) const noexcept {
-    // One backward pass: suffixes are probed as the pass reaches their lengths, shortest first,
-    // and the whole name's hash is where the pass ends.
+    // Exact names first: most clients send one, and it costs one pass and one probe.
+    if (exact_.contains(host_name, hash_backwards(host_name))) return true;
+    // Then one more backward pass, probing the suffix table as the pass reaches each length.
     const std::size_t size = host_name.size();
     std::uint32_t hash = hash_start;
     std::size_t hashed = 0;
@@ -124,8 +125,6 @@ bool NameIndex::serves(std::string_view host_name) const noexcept {
             hash = hash_step(hash, host_name[size - 1 - hashed]);
         if (suffixes_.contains(host_name.substr(size - hashed), hash)) return true;
     }
-    for (; hashed < size; ++hashed) hash = hash_step(hash, host_name[size - 1 - hashed]);
-    if (exact_.contains(host_name, hash)) return true;
     for (const std::string &pattern : patterns_) {
         if (host_pattern_matches(pattern, host_name)) return true;
     }

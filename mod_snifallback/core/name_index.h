@@ -8,10 +8,10 @@
 //
 // The cost of a lookup does not grow with the number of names: exact names sit in a hash table,
 // and the common pattern "*<suffix>" (e.g. "*.example.org") in a second table keyed by suffix.
-// One pass over the name from its last byte to its first hashes the name and, on the way, its
-// suffixes of the lengths the suffix table holds; each such length costs one probe, which
-// compares stored hashes before bytes. Only other patterns ("www?.example.org", "a*b.example") are
-// tried one by one, and a configuration has few of those.
+// Names are hashed from their last byte to their first, so one pass over a name gives, on the
+// way, the hash of each of its suffixes whose length the suffix table holds: each such length
+// costs one probe, and a probe compares stored hashes before bytes. Only other patterns
+// ("www?.example.org", "a*b.example") are tried one by one, and a configuration has few of those.
 #pragma once
 
 #include <cstddef>
