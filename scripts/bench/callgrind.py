@@ -29,8 +29,9 @@ MODULE_FN = re.compile(r"snifallback|mod_snifallback")
 
 @dataclass(frozen=True)
 class Count:
-    """One callgrind count: a flavour, its clients ("sni", "nosni", or "ka": 10 n keep-alive
-    requests with SNI on one connection) and the handshakes it claims."""
+    """One callgrind count: a flavour, its clients ("sni", "nosni"; "ka": 10 n keep-alive
+    HTTP/1.1 requests with SNI on one connection; "h2": 10 n HTTP/2 requests with SNI on one
+    connection, 8 streams at a time) and the handshakes it claims."""
     flavour: str
     mode: str
     claim: str     # "full", "resumed" or "keep-alive"
@@ -51,12 +52,13 @@ COUNTS = [Count(f, m, c) for f, m, c in (
     ("stock", "nosni", "full"),
     ("none", "nosni", "resumed"), ("module", "nosni", "resumed"),
     ("module_nofp", "nosni", "resumed"),
-    ("none", "ka", "keep-alive"), ("module", "ka", "keep-alive"))]
+    ("none", "ka", "keep-alive"), ("module", "ka", "keep-alive"),
+    ("none", "h2", "keep-alive"), ("module", "h2", "keep-alive"))]
 
 
 @dataclass
 class Counted:
-    per_unit: float          # instructions per handshake (per request for "ka")
+    per_unit: float          # instructions per handshake (per request for "ka" and "h2")
     mix: Mix
     own: float = 0.0         # of which the module's own code (its entry points, inclusive)
     functions: list = field(default_factory=list)  # [(per unit, module function)], most first
@@ -97,6 +99,8 @@ def measured_load(c: Count, n: int) -> tuple[list[str], int, int]:
     """(h2load arguments, requests, units counted) of the measured run of `c`."""
     if c.mode == "ka":
         return ["--h1", "-c1", f"-n{10 * n}"], 10 * n, 10 * n
+    if c.mode == "h2":
+        return ["-c1", "-m8", f"-n{10 * n}"], 10 * n, 10 * n
     # resumed: the client's first connection is full; n resumed ones follow it
     requests = n + 1 if c.claim == "resumed" else n
     return ["--h1", "-c1", f"-n{requests}", "-H", "Connection: close"], requests, n
@@ -223,7 +227,10 @@ def print_counts(args, out: dict) -> None:
                               ("nosni", "full", "full handshake without SNI"),
                               ("nosni", "resumed", "resumed handshake without SNI"),
                               ("ka", "keep-alive", f"keep-alive request with SNI ({10 * n} on "
-                                                   "one connection), per request")):
+                                                   "one connection), per request"),
+                              ("h2", "keep-alive", f"HTTP/2 request with SNI ({10 * n} on one "
+                                                   "connection, 8 streams at a time), per "
+                                                   "request")):
         base, mod = f"none:{mode}:{claim}", f"module:{mode}:{claim}"
         print(f"| {what} | {out[mod].mix.describe()} | {out[base].per_unit:,.0f} | "
               f"{delta(out, mod, base)} | {delta(out, f'module_nofp:{mode}:{claim}', base)} | "
@@ -258,6 +265,9 @@ def add_rows(out: dict, rows: list[Row]) -> None:
                   "(for 4)", "module:nosni:full", "stock:nosni:full", "stock"),
         count_row(out, "6d", "instructions per keep-alive HTTP/1.1 request with SNI (for 2)",
                   "module:ka:keep-alive", "none:ka:keep-alive", "no module", "≤ +1%", 0.01),
+        count_row(out, "6d-h2", "instructions per HTTP/2 request with SNI, 8 streams at a time "
+                  "(for 2b)", "module:h2:keep-alive", "none:h2:keep-alive", "no module",
+                  "≤ +1%", 0.01),
         count_row(out, "6e", "instructions per full no-SNI handshake: module without "
                   "fingerprints vs stock recipe (for 4b)", "module_nofp:nosni:full",
                   "stock:nosni:full", "stock"),
@@ -279,6 +289,6 @@ def callgrind(args, workdir: Path, pki: Pki, rows: list[Row]) -> None:
         if problem and c.claim != "keep-alive":
             args.mix_problems.append(f"callgrind {c.key}: {problem}")
         log(f"  {c.key}: {out[c.key].per_unit:,.0f} instructions per "
-            f"{'request' if c.mode == 'ka' else 'handshake'}; {out[c.key].mix.describe()}")
+            f"{'request' if c.mode in ('ka', 'h2') else 'handshake'}; {out[c.key].mix.describe()}")
     print_counts(args, out)
     add_rows(out, rows)
