@@ -23,9 +23,14 @@ import pytest
 
 from snifharness.process import wait_until
 
-# One child process, so that "once per process and failure streak" means exactly once.
-ONE_CHILD = ("StartServers 1\nServerLimit 1\nThreadsPerChild 8\nMaxRequestWorkers 8\n"
-             "MinSpareThreads 1\nMaxSpareThreads 16\n")
+
+def one_child(httpd) -> str:
+    """One child process, so that "once per process and failure streak" means exactly once."""
+    if httpd.mpm == "prefork":  # one process serves one connection at a time
+        return ("StartServers 1\nServerLimit 1\nMaxRequestWorkers 1\nMinSpareServers 1\n"
+                "MaxSpareServers 1\n")
+    return ("StartServers 1\nServerLimit 1\nThreadsPerChild 8\nMaxRequestWorkers 8\n"
+            "MinSpareThreads 1\nMaxSpareThreads 16\n")
 
 
 def request(httpd, path):
@@ -76,7 +81,7 @@ def fill(directory: Path) -> Path:
 
 def test_disk_full_is_reported_once_and_records_resume_when_space_returns(httpd, tiny_fs):
     log = tiny_fs / "nosni.json"
-    httpd.start(f"SNIFallbackLog {log}\n" + ONE_CHILD)
+    httpd.start(f"SNIFallbackLog {log}\n" + one_child(httpd))
     httpd.expected_log = [r"SNIF0012"]  # the one report per failure streak this test provokes
     assert request(httpd, "/?before") == 200
     assert wait_until(lambda: "/?before" in log.read_text())
@@ -133,7 +138,7 @@ def broken(line):
 
 def test_a_record_cut_short_by_a_full_disk_leaves_no_broken_line(httpd, tiny_fs):
     log = tiny_fs / "nosni.json"
-    httpd.start(f"SNIFallbackLog {log}\n" + ONE_CHILD)
+    httpd.start(f"SNIFallbackLog {log}\n" + one_child(httpd))
     httpd.expected_log = [r"SNIF0012"]
     # Leave exactly 100 bytes of room in the log's last page (tmpfs allocates whole pages), so the
     # next record is certainly cut short: pad the file with a JSON line of the right size.
@@ -161,7 +166,7 @@ def test_a_record_cut_short_by_a_full_disk_leaves_no_broken_line(httpd, tiny_fs)
 def test_removed_directory_keeps_serving_and_a_graceful_restart_reopens(httpd):
     logdir = httpd.root / "nosni-dir"
     logdir.mkdir()
-    httpd.start("SNIFallbackLog nosni-dir/nosni.json\n" + ONE_CHILD)
+    httpd.start("SNIFallbackLog nosni-dir/nosni.json\n" + one_child(httpd))
     assert request(httpd, "/?one") == 200
     assert wait_until(lambda: (logdir / "nosni.json").exists()
                       and "/?one" in (logdir / "nosni.json").read_text())
@@ -183,7 +188,7 @@ def test_removed_directory_keeps_serving_and_a_graceful_restart_reopens(httpd):
 def test_directory_made_unwritable_after_start_changes_nothing_for_the_open_file(httpd):
     logdir = httpd.root / "nosni-ro"
     logdir.mkdir()
-    httpd.start("SNIFallbackLog nosni-ro/nosni.json\n" + ONE_CHILD)
+    httpd.start("SNIFallbackLog nosni-ro/nosni.json\n" + one_child(httpd))
     log = logdir / "nosni.json"
     os.chmod(log, 0o000)
     os.chmod(logdir, 0o000)
@@ -226,7 +231,7 @@ def test_piped_logger_that_dies_is_restarted_and_no_record_is_lost(httpd):
     out = httpd.root / "logs" / "piped.json"
     # Each logger takes 5 records and dies; httpd's reliable piped logs (the parent keeps both ends
     # of the pipe and watches the program as an "other child") start a new one on the same pipe.
-    httpd.start(f'SNIFallbackLog "|{sys.executable} {script} 5 {out}"\n' + ONE_CHILD)
+    httpd.start(f'SNIFallbackLog "|{sys.executable} {script} 5 {out}"\n' + one_child(httpd))
     # httpd's own report of the death, at warn level, once per death
     httpd.expected_log = [r"AH00106: piped log program .* failed unexpectedly"]
     for i in range(12):  # 12 handshake + 12 request records: at least 4 loggers
