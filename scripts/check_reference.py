@@ -1,4 +1,5 @@
-"""The code, the README and conf/snifallback.conf agree on every directive and every log message id.
+"""The code, the README and conf/snifallback.conf agree on every directive, status key and log
+message id.
 
     /usr/bin/python3 scripts/check_reference.py [source-dir]
 
@@ -7,6 +8,9 @@ Directives are read from the directive table in mod_snifallback/httpd/directives
   - conf/snifallback.conf shows it commented out ("#<Directive> ...");
   - SETTINGS below names the settings member it sets; that member exists in server_config.h and
     the merge code in server_config.cpp assigns it (module-wide settings are copied whole).
+Status keys (the ?auto line of each counter in mod_snifallback/core/counters.h): each is in the
+README's ?auto sample and in the list in conf/snifallback.conf, neither shows one the code does
+not have, and no key is also a directive's name.
 Message ids ("SNIF0001: ..." in the glue's log calls):
   - each id is written at exactly one place in the code (one id, one message);
   - each is in the README's error-log table, which is sorted and lists each id once, at the level
@@ -84,7 +88,32 @@ def check_directives(root: Path, readme: str, problems: list) -> int:
     for name in SETTINGS:
         if name not in directives:
             problems.append(f"{name}: in SETTINGS but not a directive any more")
-    return len(directives)
+    return directives
+
+
+def check_status_keys(root: Path, readme: str, directives: set, problems: list) -> int:
+    """The mod_status ?auto keys (the last field of each counter row in core/counters.h): each is
+    in the README's ?auto sample and in conf/snifallback.conf's list, neither shows a key the code
+    does not have, and none is a directive's name."""
+    counters = (root / "mod_snifallback" / "core" / "counters.h").read_text()
+    conf = (root / "conf" / "snifallback.conf").read_text()
+    keys = re.findall(r'"(SNIFallback\w+)"', counters)
+    if not keys:
+        problems.append("no ?auto keys found in core/counters.h (has the table moved?)")
+    sample = set(re.findall(r"^(SNIFallback\w+): \d+$", readme, re.M))
+    list_lines = [line for line in conf.splitlines() if re.match(r"\s*#\s{2,}SNIFallback", line)]
+    listed = set(re.findall(r"\b(SNIFallback\w+)\b", "\n".join(list_lines)))
+    for where, shown in (("README's ?auto sample", sample),
+                         ("conf/snifallback.conf's list", listed)):
+        for key in keys:
+            if key not in shown:
+                problems.append(f"{key}: ?auto key missing from the {where}")
+        for key in sorted(shown - set(keys)):
+            problems.append(f"{key}: in the {where} but not a counter's ?auto key")
+    for key in keys:
+        if key in directives:
+            problems.append(f"{key}: an ?auto key with a directive's name")
+    return len(keys)
 
 
 def ids_in_code(root: Path, problems: list) -> dict:
@@ -134,10 +163,12 @@ def main() -> int:
     readme = (root / "README.md").read_text()
     problems = []
     directives = check_directives(root, readme, problems)
+    keys = check_status_keys(root, readme, set(directives), problems)
     ids = check_message_ids(root, readme, problems)
     for p in problems:
         print("FAIL:", p)
-    print(f"{directives} directives and {ids} message ids checked, {len(problems)} problems")
+    print(f"{len(directives)} directives, {keys} status keys and {ids} message ids checked, "
+          f"{len(problems)} problems")
     return 1 if problems else 0
 
 
