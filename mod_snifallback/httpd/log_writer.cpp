@@ -3,8 +3,13 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
+#include <mutex>
+#include <string>
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -13,6 +18,7 @@
 #include "apr_portable.h"
 #include "apr_strings.h"
 
+#include "core/syslog_message.h"
 #include "httpd/module.h"
 #include "httpd/shared_stats.h"
 
@@ -44,6 +50,99 @@ bool reserve_space(int fd, std::size_t bytes) noexcept {
         return true;
     }
     return errno != ENOSPC;
+}
+
+// -- syslog ---------------------------------------------------------------------------------------
+// The module talks to the local syslog daemon itself instead of calling syslog(3): glibc's syslog()
+// drops a message without a word when /dev/log is missing or refuses it, and the module must count
+// every record it loses. The socket is the process's own (as glibc's is), opened at the first
+// record a process sends, so each child has its own connection.
+constexpr const char *syslog_socket_path = "/dev/log";
+// A daemon that is slower than the records come gets this long to take each one (glibc would wait
+// forever). After a record was dropped for it, later ones are tried without waiting until one is
+// taken again, so a stuck daemon costs one request this delay, not every request.
+constexpr int syslog_wait_seconds = 5;
+
+struct SyslogSocket {
+    std::mutex lock;
+    int fd = -1;
+    int type = SOCK_DGRAM;
+    pid_t owner = 0;       // the process that opened fd (a forked child opens its own)
+    bool stalled = false;  // the last record was dropped because the daemon did not take it
+};
+SyslogSocket syslog_socket;
+
+// Connects syslog_socket (lock held); returns 0 or the errno.
+int syslog_connect() noexcept {
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::strncpy(address.sun_path, syslog_socket_path, sizeof address.sun_path - 1);
+    int error = 0;
+    // A datagram socket as rsyslogd, syslog-ng and journald offer; a stream one as some syslog-ng
+    // set-ups do (glibc tries both in this order too).
+    for (int type : {SOCK_DGRAM, SOCK_STREAM}) {
+        int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+        if (fd < 0) return errno;
+        timeval wait{syslog_wait_seconds, 0};
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &wait, sizeof wait);
+        if (connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0) {
+            syslog_socket.fd = fd;
+            syslog_socket.type = type;
+            return 0;
+        }
+        error = errno;
+        close(fd);
+        if (error != EPROTOTYPE) break;
+    }
+    return error;
+}
+
+void syslog_disconnect() noexcept {
+    if (syslog_socket.fd >= 0) close(syslog_socket.fd);
+    syslog_socket.fd = -1;
+}
+
+// Hands one message to the syslog daemon: 0 once its socket took the message whole, else the errno
+// of the failure (the message is then lost and the caller counts it).
+int syslog_send(const std::string &message) noexcept {
+    std::lock_guard<std::mutex> hold(syslog_socket.lock);
+    if (syslog_socket.owner != getpid()) {
+        // Inherited across fork: the parent's connection is not this process's to use.
+        if (syslog_socket.fd >= 0) close(syslog_socket.fd);
+        syslog_socket.fd = -1;
+        syslog_socket.owner = getpid();
+        syslog_socket.stalled = false;
+    }
+    const int flags = MSG_NOSIGNAL | (syslog_socket.stalled ? MSG_DONTWAIT : 0);
+    int error = 0;
+    // A second attempt on a fresh connection when the daemon restarted (its old socket is gone).
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        if (syslog_socket.fd < 0) {
+            error = syslog_connect();
+            if (error != 0) return error;
+        }
+        // A stream socket separates messages with a NUL, as glibc does.
+        const std::size_t size = message.size() + (syslog_socket.type == SOCK_STREAM ? 1 : 0);
+        ssize_t sent;
+        do {
+            sent = send(syslog_socket.fd, message.c_str(), size, flags);
+        } while (sent < 0 && errno == EINTR);
+        if (sent == static_cast<ssize_t>(size)) {
+            syslog_socket.stalled = false;
+            return 0;
+        }
+        error = sent < 0 ? errno : EIO;
+        if (sent >= 0 || error == EAGAIN || error == EWOULDBLOCK || error == ENOBUFS) {
+            // The daemon did not take it in time. A partial stream write broke the framing: start
+            // the next message on a new connection.
+            if (sent >= 0) syslog_disconnect();
+            syslog_socket.stalled = true;
+            return error == EIO ? EAGAIN : error;
+        }
+        if (error == EMSGSIZE) return error;
+        syslog_disconnect();  // ECONNREFUSED, ENOTCONN, EPIPE...: reconnect and try once more
+    }
+    return error;
 }
 
 }  // namespace
@@ -141,10 +240,16 @@ void LogWriter::write(std::string_view record, server_rec *s) noexcept {
     bool ok = true;
     int error = 0;
     if (target_.kind == LogTarget::Kind::syslog) {
-        std::string_view line = record;
-        if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
-        syslog(target_.syslog_facility | LOG_INFO, "%.*s", static_cast<int>(line.size()),
-               line.data());
+        try {
+            std::time_t now = std::time(nullptr);
+            std::tm local{};
+            localtime_r(&now, &local);
+            error = syslog_send(syslog_datagram(target_.syslog_facility | LOG_INFO, local,
+                                                program_invocation_short_name, getpid(), record));
+        } catch (...) {  // std::bad_alloc
+            error = ENOMEM;
+        }
+        ok = error == 0;
     } else if (file_ != nullptr) {
         apr_os_file_t fd = -1;
         apr_os_file_get(&fd, file_);
@@ -167,7 +272,15 @@ void LogWriter::write(std::string_view record, server_rec *s) noexcept {
         return;
     }
     count(Counter::log_records_dropped, nullptr);  // server-wide: a log is not a vhost's
-    if (!write_failure_reported.exchange(true)) {
+    if (write_failure_reported.exchange(true)) return;
+    if (target_.kind == LogTarget::Kind::syslog) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, error, s,
+                     "SNIF0053: SNIFallbackLog %s: the syslog daemon at %s did not take a record "
+                     "(none running, or it was busy for %d s); records are dropped and counted in "
+                     "log.records_dropped until it takes them again (requests are served as usual)",
+                     target_.spec ? target_.spec : "syslog", syslog_socket_path,
+                     syslog_wait_seconds);
+    } else {
         ap_log_error(APLOG_MARK, APLOG_ERR, error, s,
                      "SNIF0012: SNIFallbackLog: writing a record to '%s' failed; records are "
                      "dropped until writing works again (requests are served as usual)",

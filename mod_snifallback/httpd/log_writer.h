@@ -3,6 +3,8 @@
 // Opened by the parent in the open_logs hook, like mod_log_config's logs, and inherited by every
 // child. A record is written with exactly one write() so that records from all threads and processes
 // never interleave: O_APPEND files are atomic per write, and rendered records stay under PIPE_BUF.
+// syslog: each process connects to /dev/log itself and sends each record as one datagram, waiting
+// a bounded time for a busy daemon; a record it cannot hand over is counted, never lost silently.
 #pragma once
 
 #include <string_view>
@@ -29,8 +31,8 @@ public:
     // Opens the target in pool `p` (pconf); logs and returns false when it cannot.
     bool open(apr_pool_t *p, server_rec *s, const LogTarget &target);
     bool enabled() const noexcept { return target_.kind != LogTarget::Kind::none; }
-    // One record, '\n'-terminated. Never blocks requests on failure: a failed write is reported
-    // once per process in the error log and the record is dropped.
+    // One record, '\n'-terminated. A record that cannot be written is dropped, counted in
+    // log.records_dropped and reported once per process and failure streak in the error log.
     void write(std::string_view record, server_rec *s) noexcept;
 
 private:

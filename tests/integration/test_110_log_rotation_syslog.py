@@ -7,23 +7,36 @@ this server what Debian's reload does (`apache2 -k graceful`), while no-SNI clie
 connecting. Every record must be whole, and in exactly one of the two files; after the reload the
 module writes to the new file.
 
-syslog: `SNIFallbackLog syslog:local0` sends each record with syslog(3), which always writes to
-/dev/log. The test starts an rsyslogd of its own (own config, pid file, work directory and
-imuxsock socket) and runs apache2 in a mount namespace of its own, in which that socket is
-bind-mounted onto /dev/log: the machine's logging is left alone. (Where /dev/log does not exist, an
-empty file is created as the mount point and removed afterwards.) A burst of 1,000 no-SNI
-connections must arrive as 2,000 messages, each one whole record.
+syslog: `SNIFallbackLog syslog:local0` sends each record as one datagram to /dev/log, as syslog(3)
+would. The test starts an rsyslogd of its own (own config, pid file, work directory and imuxsock
+socket) and runs apache2 in a mount namespace of its own whose /dev is a private copy of the
+machine's (a tmpfs with the same devices, directories bind-mounted), with that socket as /dev/log:
+the machine's logging and /dev are left alone, and two runs side by side share nothing. (It once
+created an empty /dev/log on the machine as a mount point and removed it afterwards: a run beside it
+that removed it detached the other run's mount, and that server's records went nowhere, without a
+word from syslog(3).)
+
+A burst of 1,000 no-SNI connections must arrive as 2,000 messages, each one whole record. "Late" is
+told from "lost" without a clock: after apache2 has stopped gracefully (every record handed over), a
+marker is sent to the same socket; rsyslogd writes in the order it reads, so once the marker is in
+the file, anything missing was lost. With no daemon listening, every record is counted in
+log.records_dropped and SNIF0053 says so.
 """
 from __future__ import annotations
 
 import json
 import os
+import shlex
 import re
 import shutil
 import signal
+import socket
 import subprocess
+import tempfile
 import threading
 import time
+import urllib.request
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -176,8 +189,8 @@ def rsyslog(httpd):
     rsyslogd = shutil.which("rsyslogd") or "/usr/sbin/rsyslogd"
     if not Path(rsyslogd).exists():
         pytest.skip("rsyslog is not installed (scripts/deps.sh installs it)")
-    directory = httpd.root / "rsyslog"
-    (directory / "work").mkdir(parents=True)
+    directory = Path(tempfile.mkdtemp(prefix="rsyslog-", dir=httpd.root))  # one per test
+    (directory / "work").mkdir()
     os.chmod(directory, 0o755)
     conf = directory / "rsyslog.conf"
     conf.write_text(RSYSLOG_CONF.format(dir=directory))
@@ -202,43 +215,92 @@ def rsyslog(httpd):
         proc.stdout.close()
 
 
+# Run in the new mount namespace before apache2: /dev becomes a tmpfs holding what the machine's
+# /dev holds (device nodes and files bind-mounted, directories such as /dev/shm and /dev/pts
+# bind-mounted with what is mounted below them, symbolic links copied), plus log = rsyslog's socket.
+PRIVATE_DEV = r"""set -e
+new="$SNIF_NEW_DEV"
+mkdir -p "$new"
+mount -t tmpfs -o mode=755 snif-dev "$new"
+for entry in /dev/* /dev/.[!.]*; do
+    [ -e "$entry" ] || [ -L "$entry" ] || continue
+    name=${entry#/dev/}
+    [ "$name" = log ] && continue
+    if [ -L "$entry" ]; then cp -P "$entry" "$new/$name"
+    elif [ -d "$entry" ]; then mkdir "$new/$name"; mount --rbind "$entry" "$new/$name"
+    else touch "$new/$name"; mount --bind "$entry" "$new/$name"
+    fi
+done
+touch "$new/log"
+mount --bind "$SNIF_LOG_SOCKET" "$new/log"
+mount --move "$new" /dev
+exec "$0" "$@"
+"""
+
+
 @pytest.fixture
 def dev_log_namespace(httpd, rsyslog):
-    """apache2 started in a private mount namespace where rsyslog's socket is /dev/log."""
+    """apache2 started in a private mount namespace with a private /dev whose log is rsyslog's."""
     if os.geteuid() != 0 or not shutil.which("unshare"):
         pytest.skip("a private mount namespace needs root and unshare (util-linux)")
     probe = run(["unshare", "--mount", "--propagation", "private", "true"], check=False)
     if probe.returncode != 0:
         pytest.skip(f"cannot create a mount namespace here: {probe.stderr.strip()}")
-    created = not os.path.lexists("/dev/log")
-    if created:
-        Path("/dev/log").touch()  # a mount point for the bind mount
-    httpd.command_prefix = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
-                            f'mount --bind {rsyslog}/log.sock /dev/log && exec "$0" "$@"']
+    script = (f"SNIF_NEW_DEV={shlex.quote(str(httpd.root / 'dev.ns'))} "
+              f"SNIF_LOG_SOCKET={shlex.quote(str(rsyslog / 'log.sock'))}\n" + PRIVATE_DEV)
+    httpd.command_prefix = ["unshare", "--mount", "--propagation", "private", "sh", "-c", script]
     try:
         yield rsyslog
     finally:
         httpd.stop()
         httpd.command_prefix = []
-        if created and Path("/dev/log").is_file() and Path("/dev/log").stat().st_size == 0:
-            Path("/dev/log").unlink()
+
+
+STATUS = '<Location "/snif-status">\n    SetHandler snifallback-status\n</Location>\n'
+
+
+def log_counters(httpd) -> dict:
+    url = f"http://127.0.0.1:{httpd.http_port}/snif-status?json"
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return json.load(response)["log"]
+
+
+def graceful_stop(httpd, timeout: float = 120) -> None:
+    """apache2 -k graceful-stop: every connection ends as usual, so every record is handed over."""
+    httpd.proc.send_signal(signal.SIGWINCH)
+    httpd.proc.wait(timeout=timeout)
+    httpd.stop()
+
+
+def read_through_marker(directory: Path, timeout: float = 120) -> list[str]:
+    """Sends a marker to rsyslogd's socket and waits (as long as the machine needs) until it is in
+    the file; returns the lines before it: all rsyslogd got before the marker."""
+    out, marker = directory / "local0.log", f"snif-marker-{uuid.uuid4()}"
+    run(["logger", "--socket", str(directory / "log.sock"), "-p", "local0.info", "-t", "marker",
+         marker])
+
+    def text() -> str:
+        return out.read_text() if out.exists() else ""
+
+    assert wait_until(lambda: marker in text(), timeout=timeout, step=0.2), \
+        f"rsyslogd did not write the marker within {timeout} s"
+    lines = text().splitlines()
+    index = next(i for i, line in enumerate(lines) if marker in line)
+    assert index == len(lines) - 1, "lines after the marker: " + repr(lines[index + 1:][:3])
+    return lines[:index]
 
 
 def test_syslog_local0_through_rsyslog_one_whole_record_per_message(httpd, dev_log_namespace):
-    out = dev_log_namespace / "local0.log"
-    httpd.start("SNIFallbackLog syslog:local0\n")
+    httpd.start("SNIFallbackLog syslog:local0\n" + STATUS)
     paths = [f"/?burst-{i}" for i in range(1000)]
     with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = list(pool.map(lambda p: httpd.python_get(p).status, paths))
     assert statuses == [200] * len(paths)
-
-    def lines() -> list[str]:
-        return out.read_text().splitlines() if out.exists() else []
-
-    assert wait_until(lambda: len(lines()) >= 2 * len(paths), timeout=120), len(lines())
-    httpd.stop()
-    messages = lines()
-    assert len(messages) == 2 * len(paths)  # nothing more either
+    graceful_stop(httpd)
+    # Anything still missing now is lost, not late.
+    messages = read_through_marker(dev_log_namespace)
+    assert "SNIF0053" not in httpd.new_error_log()  # the module dropped nothing
+    assert len(messages) == 2 * len(paths)  # nothing lost, nothing more either
     recs = []
     for message in messages:
         facility, severity, program, msg = message.split("|", 3)
@@ -248,3 +310,31 @@ def test_syslog_local0_through_rsyslog_one_whole_record_per_message(httpd, dev_l
     handshakes = [r for r in recs if r["event"] == "handshake"]
     assert len(handshakes) == len(paths)
     assert all(r["sni"] is None and r["client_ip"] == "127.0.0.1" for r in recs)
+
+
+def test_syslog_without_a_daemon_counts_every_record_and_says_so(httpd, dev_log_namespace):
+    httpd.start("SNIFallbackLog syslog:local0\n" + STATUS)
+    assert httpd.python_get("/?before").status == 200
+    # rsyslogd goes away: /dev/log is a socket nobody reads any more.
+    os.kill(int((dev_log_namespace / "rsyslogd.pid").read_text()), signal.SIGTERM)
+
+    def refused() -> bool:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as probe:
+            try:
+                probe.connect(str(dev_log_namespace / "log.sock"))
+            except OSError:  # refused, or the name removed
+                return True
+            return False
+
+    assert wait_until(refused, timeout=60)
+    httpd.expected_log = [r"SNIF0053: SNIFallbackLog syslog:local0: the syslog daemon at /dev/log "
+                          r"did not take a record"]
+    started = time.monotonic()
+    for i in range(10):
+        assert httpd.python_get(f"/?gone-{i}").status == 200
+    # a refused socket costs no wait
+    assert time.monotonic() - started < 60
+    # 2 records a connection (request and handshake), each counted
+    assert wait_until(lambda: log_counters(httpd)["records_dropped"] == 20, timeout=60), \
+        log_counters(httpd)
+    assert "SNIF0053" in httpd.new_error_log()
