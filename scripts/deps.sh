@@ -52,9 +52,15 @@ if apt-get -s install --only-upgrade libssl3 2>/dev/null | grep -q '^Inst libssl
   "${sudo_cmd[@]}" apt-get install -y -qq --only-upgrade libssl3 libssl-dev openssl >/dev/null
 fi
 
-# Debian's package starts the system apache2 on port 80; the project never uses it.
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet apache2 2>/dev/null; then
-  "${sudo_cmd[@]}" systemctl stop apache2 || true
+# Debian's package starts the system apache2 on port 80; the project never uses it (every test
+# server runs on free loopback ports). Stop it when this run installed it, and only then: an
+# apache2 that was here before, perhaps serving a site, is left alone.
+if [[ " ${missing[*]} " == *" apache2 "* ]]; then
+  if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    "${sudo_cmd[@]}" systemctl stop apache2 >/dev/null 2>&1 || true
+  elif [ -x /etc/init.d/apache2 ]; then
+    "${sudo_cmd[@]}" /etc/init.d/apache2 stop >/dev/null 2>&1 || true
+  fi
 fi
 
 # Debian's prometheus package enables and starts a system server on :9090 (systemd or its init

@@ -10,8 +10,11 @@ leaves no file of the package; an edited snifallback.conf survives a reinstall a
 (conffile prompt answered "keep"), and so does the administrator's a2dismod.
 
 Those tests change the real system: dpkg's database, /etc/apache2, /var/lib/apache2 (a2enmod's
-state) and the system apache2 (ports 80, 443 and one loopback port of the test). CTest runs this
-file under RESOURCE_LOCK debian_system, alone among the tests that touch those, and the fixture
+state) and the system apache2 (ports 80, 443 and one loopback port of the test). So they run only
+where that is safe and asked for: in CI (CI=true, a fresh machine) or with
+SNIFALLBACK_SYSTEM_TESTS=1; anywhere else they are skipped and say why (the package checks above
+still run). CTest runs this file under RESOURCE_LOCK debian_system (tests/integration/CMakeLists.txt),
+never beside test_090_packaging, which reads /etc/apache2, and the fixture
 puts everything back when it ends, also after a failure: the package purged, the test's own
 configuration removed, the enabled/disabled state of every module, conf and site restored, the
 system apache2 stopped (or restarted, if it was running before). Other integration tests run in
@@ -383,6 +386,9 @@ Listen 127.0.0.1:{self.port} https
 
 @pytest.fixture(scope="module")
 def system(deb):
+    if os.environ.get("CI") != "true" and os.environ.get("SNIFALLBACK_SYSTEM_TESTS") != "1":
+        pytest.skip("installs and purges the package, edits /etc/apache2 and stops and starts the "
+                    "system apache2: runs only in CI (CI=true) or with SNIFALLBACK_SYSTEM_TESTS=1")
     if os.geteuid() != 0:
         pytest.skip("installing the package needs root (CI runs as root)")
     for tool in ("apt-get", "apache2ctl", "a2query", "a2enconf"):
