@@ -4,6 +4,7 @@ It starts the server with the same generator the integration tests use (snifharn
 scripts/demo.sh sets PYTHONPATH for the package (tests/snifharness)."""
 import argparse
 import json
+import shutil
 import signal
 import sys
 import tempfile
@@ -76,8 +77,13 @@ def main() -> int:
     parser.add_argument("--module", required=True)
     parser.add_argument("--once", action="store_true", help="stop after showing the result")
     args = parser.parse_args()
-    httpd = Httpd(Pki(Path(tempfile.mkdtemp(prefix="snif-demo-pki-"))), args.module)
+    # SIGTERM and SIGHUP end the demo as Ctrl-C does, through the `finally` below.
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    pki_dir = Path(tempfile.mkdtemp(prefix="snif-demo-pki-"))
+    httpd = None
     try:
+        httpd = Httpd(Pki(pki_dir), args.module)
         httpd.start(DEMO_CONFIG, vhost_extra=HANDLED)
         print(f"apache2 with mod_snifallback is listening on https://127.0.0.1:{httpd.https_port}/")
         print(f"  ServerRoot {httpd.root}  (vhosts: {', '.join(VHOST_NAMES)})\n")
@@ -89,7 +95,9 @@ def main() -> int:
     except KeyboardInterrupt:
         return 0
     finally:
-        httpd.cleanup()
+        if httpd is not None:
+            httpd.cleanup()
+        shutil.rmtree(pki_dir, ignore_errors=True)  # the throwaway CA and its keys
 
 
 if __name__ == "__main__":
