@@ -39,7 +39,9 @@ namespace snifallback {
     X(unknown_name_failed, connections, "unknown_name_failed", "unknown-name failed",             \
       "SNIFallbackConnectionsUnknownNameFailed")                                                   \
     X(log_records_dropped, log, "records_dropped", "log records dropped",                         \
-      "SNIFallbackLogRecordsDropped")
+      "SNIFallbackLogRecordsDropped")                                                              \
+    X(probe_reports_dropped, log, "probe_reports_dropped", "probe reports not logged",            \
+      "SNIFallbackProbeReportsDropped")
 
 // The JSON objects counters are listed in, in this order.
 enum class CounterGroup { connections, log };

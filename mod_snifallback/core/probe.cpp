@@ -64,6 +64,21 @@ std::string probe_script(std::string_view pixel_url, std::string_view success_ur
     return script;
 }
 
+std::string_view probe_result_name(std::string_view reported) noexcept {
+    return reported == "sni-failed" ? "sni-failed" : "other";
+}
+
+bool ProbeReportLimit::admit(std::int64_t now_seconds) noexcept {
+    std::lock_guard<std::mutex> hold(lock_);
+    if (now_seconds != window_) {
+        window_ = now_seconds;
+        used_ = 0;
+    }
+    if (used_ >= per_second_) return false;
+    ++used_;
+    return true;
+}
+
 std::string_view probe_pixel_gif() noexcept {
     static constexpr unsigned char gif[] = {
         0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00,

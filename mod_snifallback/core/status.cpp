@@ -258,6 +258,11 @@ std::string render_status_prometheus(const StatusReport &report) {
            "Records SNIFallbackLog could not write and dropped.");
     sample(out, "snifallback_log_records_dropped_total", "",
            report.total[Counter::log_records_dropped]);
+    family(out, "snifallback_probe_reports_dropped_total", "counter",
+           "Probe reports not logged: a second one on a connection, or over the per-process "
+           "limit a second.");
+    sample(out, "snifallback_probe_reports_dropped_total", "",
+           report.total[Counter::probe_reports_dropped]);
     return out;
 }
 

@@ -57,6 +57,7 @@ struct ConnectionState {
     const FallbackCertificate *fallback = nullptr;  // SNIFallbackCertificate of this address
 
     std::atomic<bool> inventory_recorded{false};  // counted in the client inventory
+    std::atomic<bool> probe_reported{false};      // a probe report was logged (one per connection)
 
     // A client mod_ssl cannot serve by name: no SNI, or an IP literal or unknown name in it.
     bool is_fallback() const noexcept { return classified && client_class != ClientClass::served; }

@@ -2,7 +2,9 @@
 //   pixel.gif  a 1x1 GIF, only on a TLS connection whose ClientHello carried SNI (421 otherwise,
 //              so a client without SNI that ignores certificate errors fails the test too)
 //   probe.js   the script, with the three configured URLs and nothing from the request
-//   report     where the script reports a failure: one "probe" record, answered 204
+//   report     where the script reports a failure: one "probe" record, answered 204; at most one
+//              record a connection and probe_reports_per_second a second per child process, the
+//              rest counted in log.probe_reports_dropped
 #include "httpd/probe_handler.h"
 
 #include <algorithm>
@@ -16,16 +18,36 @@
 #include "apr_strings.h"
 #include "util_script.h"
 
+#include "core/counters.h"
 #include "core/probe.h"
 #include "httpd/connection_state.h"
 #include "httpd/nosni_log.h"
 #include "httpd/server_config.h"
+#include "httpd/shared_stats.h"
 #include "httpd/vhost_lookup.h"
 
 namespace snifallback::glue {
 namespace {
 
 constexpr apr_size_t max_report_body = 4096;
+
+// Probe records a child process writes a second at most: with ServerLimit children, the whole
+// server writes at most ServerLimit times this many (README, "The browser SNI probe").
+constexpr std::uint32_t probe_reports_per_second = 10;
+ProbeReportLimit probe_report_limit(probe_reports_per_second);
+constexpr const char *probe_reported_note = "snifallback-probe-reported";
+
+// True the first time a connection reports (TLS connections: their state, shared by HTTP/2
+// streams; plain HTTP/1.1 ones: a note, as such a connection runs in one thread at a time).
+bool first_report_on_connection(request_rec *r) {
+    if (ConnectionState *state = connection_state(r->connection)) {
+        return !state->probe_reported.exchange(true);
+    }
+    conn_rec *c = r->connection->master ? r->connection->master : r->connection;
+    if (apr_table_get(c->notes, probe_reported_note) != nullptr) return false;
+    apr_table_setn(c->notes, probe_reported_note, "1");
+    return true;
+}
 
 const char *leaf_of(const char *uri) {
     const char *slash = strrchr(uri, '/');
@@ -96,9 +118,15 @@ int take_report(request_rec *r) {
     if (r->method_number != M_POST && r->method_number != M_GET) return HTTP_METHOD_NOT_ALLOWED;
     const char *result = nullptr;
     const char *page = nullptr;
-    read_form(r, result, page);
-    log_probe(r, result ? result : "unknown", page);
+    read_form(r, result, page);  // also reads the body, whatever becomes of the report
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    if (!first_report_on_connection(r) ||
+        !probe_report_limit.admit(static_cast<std::int64_t>(apr_time_sec(apr_time_now())))) {
+        count(Counter::probe_reports_dropped, nullptr);  // counted, not logged
+        return HTTP_NO_CONTENT;
+    }
+    // a documented value or "other": never the client's text
+    log_probe(r, probe_result_name(result ? result : "").data(), page);
     return HTTP_NO_CONTENT;
 }
 

@@ -41,3 +41,24 @@ TEST_CASE("probe pixel is a 1x1 GIF", "[probe]") {
     CHECK(static_cast<unsigned char>(gif[8]) == 1);
     CHECK(gif.back() == ';');
 }
+
+TEST_CASE("a probe report's result is a documented value or 'other'", "[probe]") {
+    using snifallback::probe_result_name;
+    CHECK(probe_result_name("sni-failed") == "sni-failed");
+    CHECK(probe_result_name("") == "other");
+    CHECK(probe_result_name("SNI-FAILED") == "other");
+    CHECK(probe_result_name("sni-failed ") == "other");
+    CHECK(probe_result_name(std::string(500, 'x')) == "other");
+}
+
+TEST_CASE("probe reports are limited per second", "[probe]") {
+    snifallback::ProbeReportLimit limit(3);
+    CHECK(limit.admit(100));
+    CHECK(limit.admit(100));
+    CHECK(limit.admit(100));
+    CHECK_FALSE(limit.admit(100));
+    CHECK_FALSE(limit.admit(100));
+    CHECK(limit.admit(101));  // a new second, a new allowance
+    snifallback::ProbeReportLimit none(0);
+    CHECK_FALSE(none.admit(5));
+}
