@@ -260,7 +260,7 @@ void append_history_chart(std::string &out, const std::vector<HourCounts> &hours
     append_legend(out);
     if (all_fallback == 0) {
         append_text(out, (plot_left + plot_right) * 5, (plot_top + plot_bottom) * 5 - 200, "middle",
-                    "No fallback connections in these hours.");
+                    "No connections that cannot be served by name in these hours.");
         out += '\n';
     }
     out += "</svg>\n";

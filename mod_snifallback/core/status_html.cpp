@@ -114,7 +114,8 @@ void append_summary(std::string &out, const std::vector<HourCounts> &hours) {
     const std::uint64_t fallback = fallback_connections(all);
     const std::uint64_t fallback_now = fallback_connections(now);
     out += "<p id=\"summary\">In the last 48 hours (UTC): <b>" + number(fallback) +
-           "</b> fallback connections of " + number(all[HistoryField::tls]) + " TLS connections (" +
+           "</b> connections that cannot be served by name, of " + number(all[HistoryField::tls]) +
+           " TLS connections (" +
            share_text(fallback, all[HistoryField::tls]) + ")";
     for (ClientClass c : fallback_classes) {
         const HistoryField field = history_class_field(c);

@@ -151,7 +151,7 @@ const command_rec directives[] = {
                "SNIFallbackEnforceIf expression - enforce the action only for requests where this "
                "Apache expression is true; report it for the others"),
     SNIF_TAKE1("SNIFallbackInventorySize", set_inventory_size, RSRC_CONF,
-               "SNIFallbackInventorySize N - how many of the most frequent clients without SNI "
+               "SNIFallbackInventorySize N - how many of the most frequent fallback clients "
                "the shared inventory keeps (default 64)"),
     AP_INIT_TAKE1("SNIFallbackProbePixel", as_cmd_func(set_probe_url), probe_url(ProbeUrl::pixel),
                   RSRC_CONF,

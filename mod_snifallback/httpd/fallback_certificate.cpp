@@ -146,6 +146,7 @@ const char *set_fallback_certificate(cmd_parms *cmd, void *, const char *arg) {
     setting.name = host;
     setting.port = port;
     setting.set_in = cmd->server;
+    setting.source = directive_source(cmd);
     return nullptr;
 }
 
@@ -158,13 +159,17 @@ int check_fallback_certificates(apr_pool_t *p, server_rec *main_server) {
         if (setting.name == nullptr) continue;
         if (setting.set_in != s) continue;  // inherited: checked where it was set
         const char *where = s == main_server ? "server config" : vhost_label(p, s);
+        // file:line of the directive, as httpd's own configuration errors give it
+        const char *at = setting.source.file ? apr_psprintf(p, " at %s:%u", setting.source.file,
+                                                            setting.source.line)
+                                             : "";
         if (find_vhost(main_server, setting.name, setting.port) == nullptr) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, nullptr,
-                         "SNIF0023: SNIFallbackCertificate %s%s%s (in %s): no <VirtualHost> has "
+                         "SNIF0023: SNIFallbackCertificate %s%s%s%s (in %s): no <VirtualHost> has "
                          "that ServerName or ServerAlias%s%s; name an SSL virtual host defined in "
                          "this configuration",
                          setting.name, setting.port ? ":" : "",
-                         setting.port ? apr_itoa(p, setting.port) : "", where,
+                         setting.port ? apr_itoa(p, setting.port) : "", at, where,
                          setting.port ? " on that port" : "",
                          did_you_mean(p, main_server, setting.name));
             result = HTTP_INTERNAL_SERVER_ERROR;
@@ -174,11 +179,11 @@ int check_fallback_certificates(apr_pool_t *p, server_rec *main_server) {
             server_rec *default_vhost = addresses.default_vhost_of(s);
             if (default_vhost != s) {
                 ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, nullptr,
-                             "SNIF0024: SNIFallbackCertificate in %s has no effect there: the "
+                             "SNIF0024: SNIFallbackCertificate%s in %s has no effect there: the "
                              "certificate of a handshake without SNI is chosen by the default "
                              "(first) vhost of the address, which is %s; move the directive into "
                              "that <VirtualHost> or to the server config",
-                             vhost_label(p, s), vhost_label(p, default_vhost));
+                             at, vhost_label(p, s), vhost_label(p, default_vhost));
                 result = HTTP_INTERNAL_SERVER_ERROR;
             }
         }

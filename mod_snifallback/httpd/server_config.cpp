@@ -106,6 +106,15 @@ void *merge_server_config(apr_pool_t *p, void *base_ptr, void *add_ptr) {
 }
 
 const char *check_scope(cmd_parms *cmd, Scope scope) {
+    if (scope == Scope::server_or_vhost_not_directory && cmd->path != nullptr &&
+        !strcasecmp(cmd->cmd->name, "SNIFallbackExempt")) {
+        return apr_psprintf(cmd->pool,
+                            "%s cannot occur within <Directory>, <Location> or <Files>: it is "
+                            "decided before per-directory configuration exists. Put it in the "
+                            "server config or a <VirtualHost> and name the path in its "
+                            "expression, e.g. %s \"%%{REQUEST_URI} =~ m#^/api/#\"",
+                            cmd->cmd->name, cmd->cmd->name);
+    }
     if (scope == Scope::server_or_vhost_not_directory && cmd->path != nullptr) {
         // Allowed through httpd's own check (ACCESS_CONF) so that this message can say why.
         return apr_psprintf(cmd->pool,

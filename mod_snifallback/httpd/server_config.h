@@ -70,6 +70,7 @@ struct FallbackCertificateSetting {
     const char *name = nullptr;
     apr_port_t port = 0;
     const server_rec *set_in = nullptr;
+    DirectiveSource source;
 };
 
 // SNIFallbackProtocol and SNIFallbackCipherSuite: the TLS profile of fallback handshakes on an

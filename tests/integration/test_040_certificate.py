@@ -1,6 +1,7 @@
 """SNIFallbackCertificate: the certificate handshakes without SNI get, and what it covers."""
 import re
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -156,11 +157,21 @@ def test_full_coverage_is_reported_at_info(httpd, pki):
     assert "SNIF0021" in log and "SNIF0022" not in log
 
 
+def line_of(conf: Path, text: str) -> int:
+    [line] = [n for n, ln in enumerate(conf.read_text().splitlines(), 1) if ln.strip() == text]
+    return line
+
+
 def test_unknown_vhost_fails_the_config_test(httpd):
     done = httpd.config_test(before_vhosts="SNIFallbackCertificate nosuch.test\n")
     assert done.returncode != 0
     assert "SNIFallbackCertificate nosuch.test" in done.stderr
     assert "no <VirtualHost> has that ServerName or ServerAlias" in done.stderr
+    # file and line, as SNIF0027, SNIF0032 and SNIF0052 give them
+    conf = httpd.root / "conf" / "httpd.conf"
+    line = line_of(conf, "SNIFallbackCertificate nosuch.test")
+    assert f"SNIFallbackCertificate nosuch.test at {conf}:{line} (in server config)" \
+        in done.stderr, done.stderr
 
 
 def test_directive_in_a_non_default_vhost_fails_and_names_the_default(httpd):
@@ -168,6 +179,9 @@ def test_directive_in_a_non_default_vhost_fails_and_names_the_default(httpd):
     assert done.returncode != 0
     assert "SNIF0024" in done.stderr
     assert "which is default.test" in done.stderr
+    conf = httpd.root / "conf" / "httpd.conf"
+    line = line_of(conf, "SNIFallbackCertificate legacy.test")
+    assert f"SNIF0024: SNIFallbackCertificate at {conf}:{line} in " in done.stderr, done.stderr
 
 
 def test_non_ssl_vhost_is_refused_at_start(httpd):

@@ -165,8 +165,9 @@ def test_routing_respects_the_targets_protocol_floor(httpd):
     ('SNIFallbackExempt "%{REQUEST_URI} =~"', "SNIFallbackExempt: cannot parse the expression"),
     ("<Location /x>\nSNIFallbackAction notice\n</Location>",
      "cannot occur within <Directory>, <Location> or <Files>"),
-    ("<Directory /tmp>\nSNIFallbackExempt \"true\"\n</Directory>", "express path-specific behaviour "
-                                                                 "with SNIFallbackExempt"),
+    ("<Directory /tmp>\nSNIFallbackExempt \"true\"\n</Directory>",
+     "Put it in the server config or a <VirtualHost> and name the path in its expression, e.g. "
+     "SNIFallbackExempt \"%{REQUEST_URI} =~ m#^/api/#\""),
 ])
 def test_bad_action_configuration_fails_the_config_test(httpd, directive, message):
     done = httpd.config_test(snippet=directive + "\n")

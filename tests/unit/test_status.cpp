@@ -222,8 +222,10 @@ TEST_CASE("status HTML draws the history as an accessible inline SVG chart", "[s
     CHECK(html.find("<title id=\"chart-title\">") != std::string::npos);
     CHECK(html.find("<desc>") != std::string::npos);
     // The text equivalent: the summary, and a table with every hour.
-    CHECK(html.find("<p id=\"summary\">In the last 48 hours (UTC): <b>3129</b> fallback "
-                    "connections of 43113 TLS connections (7.2%): no SNI 3087, IP literal 42, "
+    // every class is counted, whatever SNIFallbackClients selects: they are not all "fallback"
+    CHECK(html.find("<p id=\"summary\">In the last 48 hours (UTC): <b>3129</b> connections that "
+                    "cannot be served by name, of 43113 TLS connections (7.2%): no SNI 3087, IP "
+                    "literal 42, "
                     "unknown name 0. This hour, from 07:00: <b>55</b> of 1047 (5.2%).") !=
           std::string::npos);
     CHECK(html.find("<tr><th>11-29 08:00</th><td>0</td><td>0</td><td>0</td><td>0</td><td>-</td>") !=
@@ -247,7 +249,8 @@ TEST_CASE("status HTML without history or clients says so", "[status]") {
     for (auto &hour : empty.history) hour.counts = {};
     const std::string quiet = snifallback::render_status_html(empty);
     xml_lite::check(quiet);
-    CHECK(quiet.find("No fallback connections in these hours.") != std::string::npos);
+    CHECK(quiet.find("No connections that cannot be served by name in these hours.") !=
+          std::string::npos);
 }
 
 TEST_CASE("top fingerprints group the inventory by JA4", "[status]") {
