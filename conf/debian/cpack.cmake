@@ -7,15 +7,34 @@
 # snifallback-fp with its manual page (component "cli") are defined. This file adds the component
 # "debian", which only the package installs (EXCLUDE_FROM_ALL: a plain `cmake --install` leaves
 # /etc alone): snifallback.load and snifallback.conf as conffiles in /etc/apache2/mods-available,
-# README, examples, copyright and changelog in /usr/share/doc. (lintian finds nothing to
+# README (its links into the source tree made plain text: package_readme.cmake), examples,
+# copyright and changelog in /usr/share/doc. (lintian finds nothing to
 # override; an override would go to /usr/share/lintian/overrides/libapache2-mod-snifallback.)
 # The maintainer scripts next to this file do what dh_apache2's do for Debian's own modules.
 
 set(SNIFALLBACK_DEB_NAME libapache2-mod-snifallback)
 set(SNIFALLBACK_DEB_DOCDIR /usr/share/doc/${SNIFALLBACK_DEB_NAME})
-set(SNIFALLBACK_DEB_MAINTAINER
-    "mod_snifallback maintainers <maintainers@users.noreply.r-seed-28b9c0b1.example>"
-    CACHE STRING "Maintainer field of the Debian package: Name <address>")
+# Maintainer (also the changelog's signature): -DSNIFALLBACK_DEB_MAINTAINER="Name <address>", or
+# else who builds the package as git knows them in the source tree (user.name and user.email, the
+# identity its commits carry; as dch takes DEBFULLNAME and DEBEMAIL), or else the project's address.
+set(SNIFALLBACK_DEB_MAINTAINER "" CACHE STRING
+    "Maintainer field of the Debian package: Name <address> (empty: git's user.name and user.email)")
+set(deb_maintainer "${SNIFALLBACK_DEB_MAINTAINER}")
+if(NOT deb_maintainer)
+  set(deb_maintainer "mod_snifallback maintainers <maintainers@users.noreply.r-seed-28b9c0b1.example>")
+  find_program(GIT_EXECUTABLE git)
+  if(GIT_EXECUTABLE)
+    execute_process(COMMAND ${GIT_EXECUTABLE} config user.name
+                    WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
+                    OUTPUT_VARIABLE git_name OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+    execute_process(COMMAND ${GIT_EXECUTABLE} config user.email
+                    WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
+                    OUTPUT_VARIABLE git_email OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+    if(git_name AND git_email MATCHES "^[^@<> ]+@[^@<> ]+$")
+      set(deb_maintainer "${git_name} <${git_email}>")
+    endif()
+  endif()
+endif()
 
 if(NOT HTTPD_LIBEXECDIR STREQUAL "/usr/lib/apache2/modules")
   # conf/snifallback.load names /usr/lib/apache2/modules/mod_snifallback.so: the package is
@@ -54,8 +73,12 @@ configure_file(${deb_dir}/changelog.in ${deb_build}/changelog @ONLY)
 # Documentation larger than 4 kB and changelogs are compressed with gzip -9n (Debian policy 12.3).
 # A package whose version has no Debian revision is a native package: its changelog is
 # changelog.gz.
+add_custom_command(OUTPUT ${deb_build}/README.md
+  COMMAND ${CMAKE_COMMAND} -DSOURCE=${PROJECT_SOURCE_DIR}/README.md
+          -DOUTPUT=${deb_build}/README.md -P ${deb_dir}/package_readme.cmake
+  DEPENDS ${PROJECT_SOURCE_DIR}/README.md ${deb_dir}/package_readme.cmake VERBATIM)
 set(deb_gz_outputs "")
-foreach(pair "${deb_build}/changelog|changelog" "${PROJECT_SOURCE_DIR}/README.md|README.md")
+foreach(pair "${deb_build}/changelog|changelog" "${deb_build}/README.md|README.md")
   string(REPLACE "|" ";" pair "${pair}")
   list(GET pair 0 source)
   list(GET pair 1 name)
@@ -84,8 +107,8 @@ set(CPACK_PACKAGE_NAME ${SNIFALLBACK_DEB_NAME})
 set(CPACK_DEBIAN_PACKAGE_NAME ${SNIFALLBACK_DEB_NAME})
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})  # also when PROJECT_VERSION comes from a header
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)        # name_version_arch.deb
-set(CPACK_PACKAGE_CONTACT "${SNIFALLBACK_DEB_MAINTAINER}")
-set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${SNIFALLBACK_DEB_MAINTAINER}")
+set(CPACK_PACKAGE_CONTACT "${deb_maintainer}")
+set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${deb_maintainer}")
 set(CPACK_DEBIAN_PACKAGE_SECTION httpd)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY

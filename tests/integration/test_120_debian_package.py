@@ -123,6 +123,16 @@ def test_control_fields(deb):
     assert deb_field(deb, "Section") == "httpd"
     assert deb_field(deb, "Priority") == "optional"
     assert re.fullmatch(r"[^<>]+ <[^@<>\s]+@[^@<>\s]+>", deb_field(deb, "Maintainer"))
+    # as configured, else who git says builds the tree (user.name, user.email)
+    git = [run(["git", "-C", str(SOURCE), "config", f"user.{k}"], check=False).stdout.strip()
+           for k in ("name", "email")]
+    if cmake_cache("SNIFALLBACK_DEB_MAINTAINER"):
+        expected = cmake_cache("SNIFALLBACK_DEB_MAINTAINER")
+    elif all(git):
+        expected = f"{git[0]} <{git[1]}>"
+    else:
+        expected = "mod_snifallback maintainers <maintainers@users.noreply.r-seed-28b9c0b1.example>"
+    assert deb_field(deb, "Maintainer") == expected
     synopsis, *long_description = deb_field(deb, "Description").splitlines()
     assert "SNI" in synopsis and len(synopsis) <= 80
     assert len(long_description) >= 3
@@ -203,6 +213,16 @@ def test_contents_point_where_they_should(deb, tmp_path):
                f"{DOC}/README.md.gz"):
         header = (root / gz).read_bytes()[:10]
         assert header[:2] == b"\x1f\x8b" and not header[3] & 0x08 and header[4:8] == b"\0\0\0\0", gz
+    # the README links nothing the package does not ship (its source-tree files are named as text)
+    readme = gzip.decompress((root / DOC / "README.md.gz").read_bytes()).decode()
+    assert readme.count("\n## ") >= 10  # the whole README
+    targets = re.findall(r"\]\(([^)\s]+)\)", readme)
+    assert targets, "no links at all?"
+    for target in targets:
+        if target.startswith(("http://", "https://", "#")):
+            continue
+        assert (root / DOC / target.split("#")[0]).exists(), f"README links {target}, not shipped"
+    assert "[tests/README.md](tests/README.md)" not in readme
     changelog = gzip.decompress((root / DOC / "changelog.gz").read_bytes()).decode()
     assert changelog.startswith(f"{PACKAGE} ({deb_field(deb, 'Version')}) ")
     man = run(["man", "--warnings", "-l", str(root / "usr/share/man/man1/snifallback-fp.1.gz")],
