@@ -275,14 +275,20 @@ StatusReport read_status_report(const server_rec *main_server) {
         if (shared.vhosts[i].name[0] == '\0') continue;  // the unnamed main server
         report.vhosts.push_back({shared.vhosts[i].name, read(shared.vhosts[i].counters), {}});
     }
-    // The forecast is configuration: taken from this generation's vhosts (the first of a name).
-    for (const server_rec *s = main_server->next; s; s = s->next) {
+    // The forecast is configuration: taken from this generation's vhosts (the first of a name);
+    // the main server too, which serves TLS when it has SSLEngine on itself.
+    for (const server_rec *s = main_server; s; s = s->next) {
         const ServerConfig &config = server_config(s);
         if (config.startup.ssl_ctx == nullptr || config.startup.stats_slot < 0) continue;
         const char *name = shared.vhosts[config.startup.stats_slot].name;
         for (VhostCounters &vhost : report.vhosts) {
             if (vhost.name == name) vhost.forecast = forecast_name(config.startup.forecast);
         }
+    }
+    // A name no TLS server of this configuration has: a plain-HTTP server (no request without
+    // SNI can reach it), or a vhost removed since its counts began.
+    for (VhostCounters &vhost : report.vhosts) {
+        if (vhost.forecast.empty()) vhost.forecast = "no-tls";
     }
     if (!shared.inventory.valid()) return report;
     report.inventory_capacity = shared.inventory.capacity();

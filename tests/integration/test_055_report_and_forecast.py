@@ -177,6 +177,9 @@ def test_forecast_equals_what_requests_get(httpd, pki, policy):
         elif forecast == "served":
             assert f"site {name}".encode() in body
     assert seen["strict.test"] == "forbidden" and seen["notice.test"] == "notice"
+    # every entry has a forecast: the plain-HTTP main server (ServerName localhost) none can reach
+    others = {n: v.get("forecast") for n, v in doc["vhosts"].items() if n not in names}
+    assert others.pop("localhost") == "no-tls" and None not in others.values(), others
     if policy in ("", "secure"):
         assert [seen[n] for n in ("same.test", "a.test", "protocol.test", "clientcert.test",
                                   "reported.test")] == ["served"] + ["misdirected"] * 4
