@@ -69,8 +69,8 @@ class Httpd:
     `start_timeout` and `stop_timeout` are generous enough for the tests; a server under
     valgrind wants more."""
 
-    def __init__(self, pki: Pki, module: str, mpm: str = "event", start_timeout: float = 15,
-                 stop_timeout: float = 20):
+    def __init__(self, pki: Pki, module: str, mpm: str = "event", start_timeout: float = 60,
+                 stop_timeout: float = 30):
         self.pki = pki
         self.module = module
         self.mpm = mpm
@@ -175,7 +175,7 @@ DocumentRoot "{self.root}/htdocs/default.test"
         except (OSError, ValueError):
             return False
 
-    def graceful(self, timeout: float = 15) -> None:
+    def graceful(self, timeout: float = 60) -> None:
         assert self.proc is not None
         generation_marker = "resuming normal operations"
         before = self.error_log().count(generation_marker)
@@ -225,7 +225,7 @@ DocumentRoot "{self.root}/htdocs/default.test"
         return [line for line in level_lines(self.new_error_log())
                 if not any(re.search(p, line) for p in self.expected_log + ALWAYS_EXPECTED)]
 
-    def wait_for_log(self, name: str, predicate, timeout: float = 10.0) -> str:
+    def wait_for_log(self, name: str, predicate, timeout: float = 60.0) -> str:
         """Logs are written by other processes: wait until `predicate(text)` holds."""
         process.wait_until(lambda: predicate(self.log(name)), timeout)
         return self.log(name)

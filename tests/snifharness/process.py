@@ -17,8 +17,12 @@ def run(cmd, check=True, **kw) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, check=check, **kw)
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, step: float = 0.05) -> bool:
-    """Polls `predicate` until it holds (True) or `timeout` seconds have passed (False)."""
+def wait_until(predicate: Callable[[], bool], timeout: float = 60.0, step: float = 0.05) -> bool:
+    """Polls `predicate` until it holds (True) or `timeout` seconds have passed (False).
+
+    The default is generous: on a machine busy with other work (or a second copy of the suite) a
+    server can take many seconds to write what it wrote at once on an idle one. A wait that holds
+    costs no more than the event it waits for."""
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
