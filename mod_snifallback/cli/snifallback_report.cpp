@@ -102,10 +102,9 @@ public:
                                  static_cast<unsigned>(buffer_bytes - have));
             if (n < 0) {
                 int errnum = 0;
-                const char *message = gzerror(gz, &errnum);
+                const std::string message = zlib_message(gzerror(gz, &errnum));
                 file_problem(errnum == Z_ERRNO ? std::string("read error: ") + std::strerror(errno)
-                                               : std::string("corrupt gzip data: ") + message +
-                                                     after_line());
+                                               : "corrupt gzip data: " + message + after_line());
                 ok = false;
                 break;
             }
@@ -137,9 +136,9 @@ public:
             }
         }
         int errnum = Z_OK;
-        const char *message = gzerror(gz, &errnum);
+        const std::string message = zlib_message(gzerror(gz, &errnum));
         if (ok && errnum == Z_BUF_ERROR) {
-            file_problem(std::string("truncated gzip file (") + message + ")" + after_line());
+            file_problem("truncated gzip file (" + message + ")" + after_line());
             ok = false;
         }
         if (have != 0 && !skipping) line(0, have);  // the last line, without '\n'
@@ -148,6 +147,20 @@ public:
     }
 
 private:
+    // zlib's message without the file name it puts in front
+    std::string zlib_message(const char *message) const {
+        std::string text = message != nullptr ? message : "";
+        const std::string prefix = (file_ == "-" ? std::string("<fd:") : file_ + ": ");
+        if (text.rfind(prefix, 0) == 0) {
+            text.erase(0, prefix.size());
+        }
+        const std::size_t fd = text.find(">: ");
+        if (file_ == "-" && text.rfind("<fd:", 0) == 0 && fd != std::string::npos) {
+            text.erase(0, fd + 3);
+        }
+        return text;
+    }
+
     std::string after_line() const {
         return ", after line " + std::to_string(line_number_);
     }
