@@ -19,13 +19,13 @@ import signal
 import socket
 import ssl
 import subprocess
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from snifharness import report_model
-from snifharness.clients import http_get
 from snifharness.httpd import Httpd
 from snifharness.ports import free_port
 from snifharness.process import run, wait_until
@@ -161,7 +161,9 @@ def traffic(httpd: Httpd, python: int, curl: int, ip_literal: int, rejected: int
 
 def status(httpd: Httpd) -> dict:
     # plain HTTP: the status request is no TLS connection and changes nothing it shows
-    return json.loads(http_get(httpd.http_port, "/snif-status?json").body)
+    url = f"http://127.0.0.1:{httpd.http_port}/snif-status?json"
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        return json.load(answer)
 
 
 def lines(path: Path) -> list[str]:
@@ -238,8 +240,9 @@ def test_report_of_the_central_file_is_the_union_of_both_servers(fleet):
         assert inventory == {k: v["connections"] for k, v in mine.items()}, host
     assert per_server == union
 
-    # what the traffic was: three no-SNI stacks and IP-literal clients on web1, failures on both
+    # what the traffic was: two no-SNI stacks (Python, curl) and IP-literal clients (openssl) on
+    # web1, failures on both
     web1 = {k: v for k, v in per_server.items() if k[2] == "web1"}
     assert sum(v["failed"] for v in per_server.values()) == 20
     assert {k[0] for k in web1} == {"no-sni", "ip-literal"}
-    assert len({k[1] for k in web1 if k[0] == "no-sni"}) >= 3
+    assert len({k[1] for k in web1 if k[0] == "no-sni"}) >= 2
