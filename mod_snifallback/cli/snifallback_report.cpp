@@ -6,10 +6,10 @@
 // (core/report.h) and prints the table as text, CSV, JSON or HTML (core/report_render.h).
 //
 // Lines are parsed with simdjson (its DOM API, which picks the fastest implementation for the CPU
-// at run time), which validates the whole line, JSON and UTF-8, before the report reads its keys. A line that is not a record
-// is counted and reported with its file and line number, never fatal; a file that cannot be read,
-// a truncated or corrupt gzip stream is reported, the report still printed, and the exit status is
-// then 1 (2: bad usage).
+// at run time), which validates the whole line, JSON and UTF-8, before the report reads its keys. A
+// line that is not a record is counted and reported with its file and line number, never fatal; a
+// file that cannot be read, a truncated or corrupt gzip stream is reported, the report still
+// printed, and the exit status is then 1 (2: bad usage).
 #include <simdjson.h>
 #include <zlib.h>
 
@@ -49,7 +49,8 @@ constexpr const char *usage_text =
     "                                repeatable, later files win\n"
     "  --since TIME, --until TIME    records from TIME on / before TIME (2026-11-23 or\n"
     "                                2026-11-23T08:00:00Z)\n"
-    "  --vhost NAME                  requests for this Host, handshakes of this vhost (repeatable)\n"
+    "  --vhost NAME                  requests for this Host, handshakes of this vhost "
+    "(repeatable)\n"
     "  --class CLASS                 no-sni, ip-literal or unknown-name (repeatable)\n"
     "  --server ID                   records of this server (repeatable)\n"
     "  --per-server                  one row per client and server\n"
@@ -71,10 +72,12 @@ int usage_error(const std::string &message) {
 }
 
 class Reader {
-public:
+  public:
     Reader(snifallback::ReportAggregator &aggregator, snifallback::ReportInputSummary &summary,
            std::size_t max_problems)
-        : aggregator_(aggregator), summary_(summary), max_problems_(max_problems),
+        : aggregator_(aggregator),
+          summary_(summary),
+          max_problems_(max_problems),
           buffer_(buffer_bytes + simdjson::SIMDJSON_PADDING) {}
 
     // false when the file could not be read whole
@@ -98,8 +101,8 @@ public:
         std::size_t have = 0;
         bool skipping = false;  // inside a line longer than max_line_bytes
         for (;;) {
-            const int n = gzread(gz, buffer_.data() + have,
-                                 static_cast<unsigned>(buffer_bytes - have));
+            const int n =
+                gzread(gz, buffer_.data() + have, static_cast<unsigned>(buffer_bytes - have));
             if (n < 0) {
                 int errnum = 0;
                 const std::string message = zlib_message(gzerror(gz, &errnum));
@@ -114,8 +117,8 @@ public:
             for (;;) {
                 const void *nl = std::memchr(buffer_.data() + start, '\n', end - start);
                 if (nl == nullptr) break;
-                const std::size_t stop = static_cast<std::size_t>(
-                    static_cast<const char *>(nl) - buffer_.data());
+                const std::size_t stop =
+                    static_cast<std::size_t>(static_cast<const char *>(nl) - buffer_.data());
                 if (skipping) {
                     skipping = false;
                 } else {
@@ -146,7 +149,7 @@ public:
         return ok;
     }
 
-private:
+  private:
     // zlib's message without the file name it puts in front
     std::string zlib_message(const char *message) const {
         std::string text = message != nullptr ? message : "";
@@ -161,9 +164,7 @@ private:
         return text;
     }
 
-    std::string after_line() const {
-        return ", after line " + std::to_string(line_number_);
-    }
+    std::string after_line() const { return ", after line " + std::to_string(line_number_); }
 
     void file_problem(const std::string &reason) {
         summary_.problems.push_back({file_, 0, reason});
@@ -220,16 +221,22 @@ private:
                     if (key == "ja4") target = &in.ja4;
                     break;
                 case 4:
-                    if (key == "time") target = &time;
-                    else if (key == "host") target = &in.host;
+                    if (key == "time")
+                        target = &time;
+                    else if (key == "host")
+                        target = &in.host;
                     break;
                 case 5:
-                    if (key == "event") target = &event;
-                    else if (key == "vhost") target = &in.vhost;
+                    if (key == "event")
+                        target = &event;
+                    else if (key == "vhost")
+                        target = &in.vhost;
                     break;
                 case 6:
-                    if (key == "action") target = &in.action;
-                    else if (key == "server") target = &server;
+                    if (key == "action")
+                        target = &in.action;
+                    else if (key == "server")
+                        target = &server;
                     else if (key == "status") {
                         int64_t status = 0;
                         if (field.value.get_int64().get(status) == SUCCESS && status >= 0 &&
@@ -242,7 +249,8 @@ private:
                     if (key == "outcome") target = &in.outcome;
                     break;
                 case 8:
-                    if (key == "ja3_hash") target = &in.ja3_hash;
+                    if (key == "ja3_hash")
+                        target = &in.ja3_hash;
                     else if (key == "enforced") {
                         bool enforced = false;
                         if (field.value.get_bool().get(enforced) == SUCCESS) {
@@ -251,12 +259,16 @@ private:
                     }
                     break;
                 case 9:
-                    if (key == "client_ip") target = &in.client_ip;
-                    else if (key == "sni_class") target = &in.sni_class;
+                    if (key == "client_ip")
+                        target = &in.client_ip;
+                    else if (key == "sni_class")
+                        target = &in.sni_class;
                     break;
                 case 10:
-                    if (key == "cert_vhost") target = &in.cert_vhost;
-                    else if (key == "user_agent") target = &in.user_agent;
+                    if (key == "cert_vhost")
+                        target = &in.cert_vhost;
+                    else if (key == "user_agent")
+                        target = &in.user_agent;
                     break;
                 default:
                     break;
@@ -279,7 +291,7 @@ private:
         } else if (event.empty()) {
             return "not a record: no \"event\"";
         }
-        in.server = !server.empty() ? server
+        in.server = !server.empty()        ? server
                     : !syslog_host.empty() ? syslog_host
                                            : std::string_view(file_server_);
         aggregator_.add(in);
@@ -338,9 +350,8 @@ int parse_options(int argc, char **argv, Options &options, bool &done) {
                                  args.end());
             break;
         } else if (!value(v)) {
-            return usage_error(arg.rfind("--", 0) == 0 || arg == "-o"
-                                   ? arg + " needs a value"
-                                   : "unknown option " + arg);
+            return usage_error(arg.rfind("--", 0) == 0 || arg == "-o" ? arg + " needs a value"
+                                                                      : "unknown option " + arg);
         } else if (arg == "--format") {
             if (v != "text" && v != "csv" && v != "json" && v != "html") {
                 return usage_error("unknown --format '" + v + "': text, csv, json or html");
@@ -362,7 +373,8 @@ int parse_options(int argc, char **argv, Options &options, bool &done) {
             filter.vhosts.push_back(v);
         } else if (arg == "--class") {
             if (v != "no-sni" && v != "ip-literal" && v != "unknown-name") {
-                return usage_error("unknown --class '" + v + "': no-sni, ip-literal or unknown-name");
+                return usage_error("unknown --class '" + v +
+                                   "': no-sni, ip-literal or unknown-name");
             }
             filter.classes.push_back(v);
         } else if (arg == "--server") {

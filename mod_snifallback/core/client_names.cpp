@@ -6,7 +6,9 @@ namespace snifallback {
 
 namespace {
 
-char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) noexcept {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 std::string lowered(std::string_view s) {
     std::string out(s);
@@ -22,7 +24,7 @@ std::string_view trimmed(std::string_view s) {
 
 // Reads RFC 4180 rows one at a time.
 class CsvReader {
-public:
+  public:
     explicit CsvReader(std::string_view text) : text_(text) {}
 
     bool at_end() const noexcept { return pos_ >= text_.size(); }
@@ -84,14 +86,14 @@ public:
             ++pos_;
         }
         if (too_long) {
-            error = "a field is longer than " + std::to_string(ClientNames::max_field_bytes) +
-                    " bytes";
+            error =
+                "a field is longer than " + std::to_string(ClientNames::max_field_bytes) + " bytes";
             return false;
         }
         return true;
     }
 
-private:
+  private:
     std::string_view text_;
     std::size_t pos_ = 0;
     std::size_t line_ = 1;

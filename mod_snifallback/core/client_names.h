@@ -36,7 +36,7 @@ struct ClientNamesProblem {
 };
 
 class ClientNames {
-public:
+  public:
     // Limits that keep a hostile or mistaken file from costing much: a longer field is a problem
     // and its row is skipped; a file with more rows stops being read there (a problem).
     static constexpr std::size_t max_field_bytes = 1024;
@@ -52,7 +52,7 @@ public:
 
     std::size_t size() const noexcept { return by_ja4_.size() + by_ja3_.size(); }
 
-private:
+  private:
     std::unordered_map<std::string, std::string> by_ja4_;
     std::unordered_map<std::string, std::string> by_ja3_;
 };

@@ -17,7 +17,9 @@ std::int64_t day_of(std::int64_t time_us) noexcept {
     return day;
 }
 
-char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) noexcept {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 bool iequal(std::string_view a, std::string_view b) noexcept {
     if (a.size() != b.size()) return false;
@@ -213,7 +215,9 @@ ReportAggregator::ReportAggregator(ReportOptions options) : state_(std::make_uni
 }
 ReportAggregator::~ReportAggregator() = default;
 
-std::size_t ReportAggregator::clients() const noexcept { return state_->rows.size(); }
+std::size_t ReportAggregator::clients() const noexcept {
+    return state_->rows.size();
+}
 
 void ReportAggregator::add(const ReportInput &in) {
     State &s = *state_;
@@ -430,9 +434,9 @@ std::optional<std::int64_t> parse_report_time(std::string_view t) {
     std::int64_t us = days_from_civil(y, mo, d) * us_per_day;
     if (t.size() == 10) return us;
     int h = 0, mi = 0, sec = 0;
-    if (t.size() < 20 || (t[10] != 'T' && t[10] != 't' && t[10] != ' ') ||
-        !digits(t, 11, 2, h) || t[13] != ':' || !digits(t, 14, 2, mi) || t[16] != ':' ||
-        !digits(t, 17, 2, sec) || h > 23 || mi > 59 || sec > 60) {
+    if (t.size() < 20 || (t[10] != 'T' && t[10] != 't' && t[10] != ' ') || !digits(t, 11, 2, h) ||
+        t[13] != ':' || !digits(t, 14, 2, mi) || t[16] != ':' || !digits(t, 17, 2, sec) || h > 23 ||
+        mi > 59 || sec > 60) {
         return std::nullopt;
     }
     us += (static_cast<std::int64_t>(h) * 3600 + mi * 60 + sec) * 1'000'000;
@@ -505,8 +509,8 @@ SyslogLine split_syslog_prefix(std::string_view line) {
     }
     if (words.empty()) return out;
     // RFC 5424: "<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID SD"
-    if (words[0].size() >= 4 && words[0].front() == '<' && words[0].substr(words[0].size() - 2) ==
-                                                               ">1") {
+    if (words[0].size() >= 4 && words[0].front() == '<' &&
+        words[0].substr(words[0].size() - 2) == ">1") {
         if (words.size() >= 3 && words[2] != "-") out.host = words[2];
         return out;
     }

@@ -83,13 +83,13 @@ struct ReportFilter {
 // A count of distinct values in bounded memory: exact up to exact_address_limit values, then a
 // HyperLogLog sketch of 1,024 one-byte registers.
 class DistinctCounter {
-public:
+  public:
     static constexpr std::size_t exact_limit = 256;
     void add(std::string_view value);
     std::uint64_t count() const;
     bool estimated() const noexcept { return sketch_ != nullptr; }
 
-private:
+  private:
     void add_to_sketch(std::uint64_t hash) noexcept;
     std::vector<std::uint64_t> exact_;  // sorted hashes
     std::unique_ptr<std::array<std::uint8_t, 1024>> sketch_;
@@ -105,8 +105,8 @@ struct ReportRow {
     std::uint64_t connections = 0, failed = 0, requests = 0, breaks = 0;
     std::uint64_t addresses = 0;
     bool addresses_estimated = false;
-    std::vector<std::string> servers;  // sorted
-    std::uint64_t more_servers = 0;    // distinct servers not listed
+    std::vector<std::string> servers;                          // sorted
+    std::uint64_t more_servers = 0;                            // distinct servers not listed
     std::vector<std::pair<std::string, std::uint64_t>> hosts;  // most requests first
     std::uint64_t other_hosts = 0;                             // requests for hosts not listed
     std::vector<std::pair<std::string, std::uint64_t>> got;    // most requests first
@@ -125,8 +125,8 @@ inline constexpr std::array<std::string_view, 3> report_classes = {"no-sni", "ip
                                                                    "unknown-name"};
 
 struct DayTotals {
-    std::int64_t day = 0;                          // days since 1970-01-01 (UTC)
-    std::array<std::uint64_t, 3> connections{};   // by report_classes
+    std::int64_t day = 0;                        // days since 1970-01-01 (UTC)
+    std::array<std::uint64_t, 3> connections{};  // by report_classes
     std::array<std::uint64_t, 3> requests{};
 };
 
@@ -147,7 +147,7 @@ struct ReportOptions {
 };
 
 class ReportAggregator {
-public:
+  public:
     static constexpr std::size_t max_listed = 16;          // hosts and "got" values per row
     static constexpr std::size_t max_servers_listed = 32;  // servers named per row
     static constexpr std::size_t max_servers = 100'000;    // server totals (more: "(other)")
@@ -162,7 +162,7 @@ public:
     Report finish(const ClientNames *names) const;
     std::size_t clients() const noexcept;
 
-private:
+  private:
     struct State;
     std::unique_ptr<State> state_;
 };

@@ -20,7 +20,9 @@ std::string escaped(std::string_view value, EscapeStyle style) {
     return out;
 }
 
-std::string text_value(std::string_view value) { return escaped(value, EscapeStyle::logfmt); }
+std::string text_value(std::string_view value) {
+    return escaped(value, EscapeStyle::logfmt);
+}
 
 std::string json_string(std::string_view value) {
     return '"' + escaped(value, EscapeStyle::json) + '"';
@@ -91,9 +93,13 @@ std::string counts_text(const std::vector<std::pair<std::string, std::uint64_t>>
     return out.empty() ? "-" : out;
 }
 
-std::uint64_t server_count(const ReportRow &row) { return row.servers.size() + row.more_servers; }
+std::uint64_t server_count(const ReportRow &row) {
+    return row.servers.size() + row.more_servers;
+}
 
-std::string or_dash(std::string s) { return s.empty() ? "-" : s; }
+std::string or_dash(std::string s) {
+    return s.empty() ? "-" : s;
+}
 
 struct Column {
     const char *title;
@@ -161,11 +167,11 @@ std::string render_report_text(const Report &report, const ReportInputSummary &i
     std::string out = head_text(report, input);
     const bool per_server = std::any_of(report.rows.begin(), report.rows.end(),
                                         [](const ReportRow &r) { return !r.server.empty(); });
-    std::vector<Column> columns = {{"BREAKS", true},  {"CLASS", false}, {"JA4", false},
-                                   {"NAME", false},   {"CONN", true},   {"FAILED", true},
-                                   {"REQ", true},     {"ADDR", true},   {"SRV", true},
-                                   {"DAYS", true},    {"FIRST", false}, {"LAST", false},
-                                   {"HOSTS", false},  {"GOT", false},   {"USER-AGENT", false}};
+    std::vector<Column> columns = {{"BREAKS", true}, {"CLASS", false}, {"JA4", false},
+                                   {"NAME", false},  {"CONN", true},   {"FAILED", true},
+                                   {"REQ", true},    {"ADDR", true},   {"SRV", true},
+                                   {"DAYS", true},   {"FIRST", false}, {"LAST", false},
+                                   {"HOSTS", false}, {"GOT", false},   {"USER-AGENT", false}};
     if (per_server) columns.insert(columns.begin() + 3, {"SERVER", false});
     std::vector<std::vector<std::string>> rows;
     for (const ReportRow &r : report.rows) {
@@ -234,7 +240,8 @@ std::string csv_counts(const std::vector<std::pair<std::string, std::uint64_t>> 
         if (!out.empty()) out += "; ";
         out += text_value(e.first) + '=' + std::to_string(e.second);
     }
-    if (other != 0) out += (out.empty() ? "" : "; ") + std::string("(other)=") + std::to_string(other);
+    if (other != 0)
+        out += (out.empty() ? "" : "; ") + std::string("(other)=") + std::to_string(other);
     return out;
 }
 
@@ -246,12 +253,13 @@ std::string render_report_csv(const Report &report) {
         "addresses_estimated,servers,days,first_seen,last_seen,hosts,got,user_agent,ja3_hash\r\n";
     for (const ReportRow &r : report.rows) {
         std::string servers;
-        for (const std::string &s : r.servers) servers += (servers.empty() ? "" : "; ") + text_value(s);
+        for (const std::string &s : r.servers)
+            servers += (servers.empty() ? "" : "; ") + text_value(s);
         if (r.more_servers != 0) servers += "; +" + std::to_string(r.more_servers);
         out += std::to_string(r.breaks) + ',' + csv_cell(text_value(r.sni_class), true) + ',' +
-               csv_cell(text_value(r.ja4), true) + ',' + csv_cell(text_value(r.name), true) +
-               ',' + csv_cell(text_value(r.server), true) + ',' + std::to_string(r.connections) +
-               ',' + std::to_string(r.failed) + ',' + std::to_string(r.requests) + ',' +
+               csv_cell(text_value(r.ja4), true) + ',' + csv_cell(text_value(r.name), true) + ',' +
+               csv_cell(text_value(r.server), true) + ',' + std::to_string(r.connections) + ',' +
+               std::to_string(r.failed) + ',' + std::to_string(r.requests) + ',' +
                std::to_string(r.addresses) + ',' + (r.addresses_estimated ? "true" : "false") +
                ',' + csv_cell(servers, true) + ',' + std::to_string(r.days) + ',' +
                time_text(r.first_us) + ',' + time_text(r.last_us) + ',' +
@@ -297,8 +305,8 @@ std::string render_report_json(const Report &report, const ReportInputSummary &i
                ",\"line\":" + (p.line ? std::to_string(p.line) : "null") +
                ",\"reason\":" + json_string(p.reason) + '}';
     }
-    out += "],\"problems_not_listed\":" + std::to_string(input.problems_not_listed) +
-           ",\"filters\":[";
+    out +=
+        "],\"problems_not_listed\":" + std::to_string(input.problems_not_listed) + ",\"filters\":[";
     for (std::size_t i = 0; i < input.filters.size(); ++i) {
         out += (i ? "," : "") + json_string(input.filters[i]);
     }
@@ -396,9 +404,10 @@ void append_daily_chart(std::string &out, const std::vector<DayTotals> &days) {
     auto y_of = [&](std::uint64_t v) -> long {
         return bottom - static_cast<long>(v * static_cast<std::uint64_t>(bottom - top) / axis_top);
     };
-    out += "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 720 270\" width=\"100%\" "
-           "role=\"img\" aria-labelledby=\"trend-title\" aria-describedby=\"trend-table\">"
-           "<title id=\"trend-title\">Fallback connections per UTC day, by class</title>\n";
+    out +=
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 720 270\" width=\"100%\" "
+        "role=\"img\" aria-labelledby=\"trend-title\" aria-describedby=\"trend-table\">"
+        "<title id=\"trend-title\">Fallback connections per UTC day, by class</title>\n";
     out += "<path d=\"M" + std::to_string(left) + ' ' + std::to_string(top) + "V" +
            std::to_string(bottom) + "H" + std::to_string(right) +
            "\" fill=\"none\" stroke=\"#888888\"/>\n<g font-family=\"sans-serif\" font-size=\"11\" "
@@ -479,8 +488,9 @@ std::string render_report_html(const Report &report, const ReportInputSummary &i
     } else {
         append_daily_chart(out, report.days);
     }
-    out += "</div>\n<details><summary>The days in numbers</summary>"
-           "<table id=\"trend-table\"><tr><th>day (UTC)</th>";
+    out +=
+        "</div>\n<details><summary>The days in numbers</summary>"
+        "<table id=\"trend-table\"><tr><th>day (UTC)</th>";
     for (const ClassStyle &style : class_styles) {
         out += std::string("<th>") + style.label + " connections</th><th>" + style.label +
                " requests</th>";
@@ -496,15 +506,17 @@ std::string render_report_html(const Report &report, const ReportInputSummary &i
     }
     out += "</table></details>\n";
 
-    out += "<h2>Clients, what breaks most if enforced today first</h2>\n"
-           "<div class=\"wide\"><table id=\"clients\"><tr><th>breaks</th><th>class</th>"
-           "<th>JA4</th><th>name</th>";
+    out +=
+        "<h2>Clients, what breaks most if enforced today first</h2>\n"
+        "<div class=\"wide\"><table id=\"clients\"><tr><th>breaks</th><th>class</th>"
+        "<th>JA4</th><th>name</th>";
     const bool per_server = std::any_of(report.rows.begin(), report.rows.end(),
                                         [](const ReportRow &r) { return !r.server.empty(); });
     if (per_server) out += "<th>server</th>";
-    out += "<th>connections</th><th>failed</th><th>requests</th><th>addresses</th>"
-           "<th>servers</th><th>days</th><th>first seen</th><th>last seen</th><th>hosts</th>"
-           "<th>got</th><th>last User-Agent</th></tr>\n";
+    out +=
+        "<th>connections</th><th>failed</th><th>requests</th><th>addresses</th>"
+        "<th>servers</th><th>days</th><th>first seen</th><th>last seen</th><th>hosts</th>"
+        "<th>got</th><th>last User-Agent</th></tr>\n";
     auto counts_html = [](const std::vector<std::pair<std::string, std::uint64_t>> &entries,
                           std::uint64_t other) {
         std::string cell;
@@ -512,8 +524,8 @@ std::string render_report_html(const Report &report, const ReportInputSummary &i
             if (!cell.empty()) cell += "<br/>";
             cell += html_value(e.first) + ": " + std::to_string(e.second);
         }
-        if (other != 0) cell += (cell.empty() ? "" : "<br/>") + std::string("other: ") +
-                                std::to_string(other);
+        if (other != 0)
+            cell += (cell.empty() ? "" : "<br/>") + std::string("other: ") + std::to_string(other);
         return cell;
     };
     for (const ReportRow &r : report.rows) {
@@ -522,7 +534,8 @@ std::string render_report_html(const Report &report, const ReportInputSummary &i
                "</td><td class=\"t\">" + html_value(r.name) + "</td>";
         if (per_server) out += "<td>" + html_value(r.server) + "</td>";
         std::string servers;
-        for (const std::string &s : r.servers) servers += (servers.empty() ? "" : " ") + html_value(s);
+        for (const std::string &s : r.servers)
+            servers += (servers.empty() ? "" : " ") + html_value(s);
         if (r.more_servers != 0) servers += " +" + std::to_string(r.more_servers);
         out += "<td class=\"n\">" + std::to_string(r.connections) + "</td><td class=\"n\">" +
                std::to_string(r.failed) + "</td><td class=\"n\">" + std::to_string(r.requests) +
@@ -530,18 +543,19 @@ std::string render_report_html(const Report &report, const ReportInputSummary &i
                "</td><td class=\"n\">" + std::to_string(r.days) + "</td><td>" +
                time_text(r.first_us) + "</td><td>" + time_text(r.last_us) +
                "</td><td class=\"t\">" + counts_html(r.hosts, r.other_hosts) +
-               "</td><td class=\"t\">" + counts_html(r.got, r.other_got) +
-               "</td><td class=\"t\">" + html_value(r.user_agent) + "</td></tr>\n";
+               "</td><td class=\"t\">" + counts_html(r.got, r.other_got) + "</td><td class=\"t\">" +
+               html_value(r.user_agent) + "</td></tr>\n";
     }
-    out += "</table></div>\n<h2>Servers</h2>\n<table id=\"servers\"><tr><th>server</th>"
-           "<th>clients</th><th>connections</th><th>failed</th><th>requests</th><th>breaks</th>"
-           "</tr>\n";
+    out +=
+        "</table></div>\n<h2>Servers</h2>\n<table id=\"servers\"><tr><th>server</th>"
+        "<th>clients</th><th>connections</th><th>failed</th><th>requests</th><th>breaks</th>"
+        "</tr>\n";
     for (const ServerTotals &s : report.servers) {
         out += "<tr><td>" + html_value(s.server) + "</td><td class=\"n\">" +
-               std::to_string(s.clients) + "</td><td class=\"n\">" +
-               std::to_string(s.connections) + "</td><td class=\"n\">" +
-               std::to_string(s.failed) + "</td><td class=\"n\">" + std::to_string(s.requests) +
-               "</td><td class=\"n\">" + std::to_string(s.breaks) + "</td></tr>\n";
+               std::to_string(s.clients) + "</td><td class=\"n\">" + std::to_string(s.connections) +
+               "</td><td class=\"n\">" + std::to_string(s.failed) + "</td><td class=\"n\">" +
+               std::to_string(s.requests) + "</td><td class=\"n\">" + std::to_string(s.breaks) +
+               "</td></tr>\n";
     }
     out += "</table>\n";
     if (!input.problems.empty()) {

@@ -73,9 +73,16 @@ int main(int argc, char **argv) {
         "Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 5.1; Trident/4.0)",
         "Mozilla/5.0 (Linux; U; Android 2.3.6; en-us; GT-S5830 Build/GINGERBREAD) "
         "AppleWebKit/533.1 (KHTML, like Gecko) Version/4.0 Mobile Safari/533.1",
-        "Java/1.6.0_45", "curl/7.88.1", "python-requests/2.28.1", "Go-http-client/1.1",
-        "Wget/1.21.3", "okhttp/3.12.13", "Apache-HttpClient/4.5.13 (Java/1.8.0_362)",
-        "ELB-HealthChecker/2.0", "kube-probe/1.27", "Mozilla/5.0 (compatible; Nmap Scripting Engine)"};
+        "Java/1.6.0_45",
+        "curl/7.88.1",
+        "python-requests/2.28.1",
+        "Go-http-client/1.1",
+        "Wget/1.21.3",
+        "okhttp/3.12.13",
+        "Apache-HttpClient/4.5.13 (Java/1.8.0_362)",
+        "ELB-HealthChecker/2.0",
+        "kube-probe/1.27",
+        "Mozilla/5.0 (compatible; Nmap Scripting Engine)"};
     static const char *classes[] = {"no-sni", "ip-literal", "unknown-name"};
     static const char *versions[] = {"TLSv1.3", "TLSv1.2", "TLSv1", "TLSv1.1"};
     std::vector<Stack> stacks(600);
@@ -94,8 +101,10 @@ int main(int argc, char **argv) {
         s.ja3 += "0-23-65281-10-11-35-16-5-13-18-51-45-43-27-21,29-23-24,0";
         s.ja3_hash = hex(rng, 32);
         s.user_agent = agents[rng.skewed(sizeof agents / sizeof *agents)];
-        if (rng.below(3) == 0) s.alpn = {"h2", "http/1.1"};
-        else if (rng.below(2) == 0) s.alpn = {"http/1.1"};
+        if (rng.below(3) == 0)
+            s.alpn = {"h2", "http/1.1"};
+        else if (rng.below(2) == 0)
+            s.alpn = {"http/1.1"};
     }
     std::vector<std::string> hosts;
     for (int i = 0; i < 24; ++i) hosts.push_back("site" + std::to_string(i) + ".example.org");
@@ -116,8 +125,8 @@ int main(int argc, char **argv) {
         snifallback::Record r;
         r.time_us = now;
         r.event = "handshake";
-        r.client_ip = "198.51." + std::to_string(client / 256 % 256) + '.' +
-                      std::to_string(client % 256);
+        r.client_ip =
+            "198.51." + std::to_string(client / 256 % 256) + '.' + std::to_string(client % 256);
         if (client >= 65'536) r.client_ip = "2001:db8::" + std::to_string(client);
         r.client_port = static_cast<int>(1024 + rng.below(60000));
         r.local_ip = "203.0.113.10";
@@ -135,9 +144,10 @@ int main(int argc, char **argv) {
         r.ja4 = stack.ja4;
         const std::uint64_t o = rng.below(100);
         const bool established = o < 92;
-        r.outcome = established ? "established" : o < 96 ? "alert:bad_certificate"
-                                  : o < 98               ? "alert:unknown_ca"
-                                                         : "closed";
+        r.outcome = established ? "established"
+                    : o < 96    ? "alert:bad_certificate"
+                    : o < 98    ? "alert:unknown_ca"
+                                : "closed";
         if (established) {
             r.tls_version = stack.offered == "TLSv1.3" ? "TLSv1.3" : "TLSv1.2";
             r.cipher = "ECDHE-RSA-AES128-GCM-SHA256";
@@ -146,7 +156,8 @@ int main(int argc, char **argv) {
         if (servers > 0) {
             prefix = snifallback::format_time_utc(now);
             prefix.pop_back();
-            prefix += "+00:00 web" + std::to_string(1 + rng.below(static_cast<std::uint64_t>(servers))) +
+            prefix += "+00:00 web" +
+                      std::to_string(1 + rng.below(static_cast<std::uint64_t>(servers))) +
                       " apache2[" + std::to_string(1000 + rng.below(9000)) + "]: ";
         }
         out += prefix;
@@ -163,12 +174,12 @@ int main(int argc, char **argv) {
             const std::uint64_t a = rng.below(100);
             r.action = a < 50 ? "none" : a < 75 ? "notice" : a < 90 ? "redirect" : "exempt";
             r.enforced = (*r.action == "notice" || *r.action == "redirect") && rng.below(2) == 0;
-            r.reason = *r.action == "exempt" ? snifallback::Record::Text("expression")
-                                             : std::nullopt;
+            r.reason =
+                *r.action == "exempt" ? snifallback::Record::Text("expression") : std::nullopt;
             r.status = *r.enforced ? (*r.action == "notice" ? 403 : 302) : 200;
-            r.target = *r.action == "redirect" ? snifallback::Record::Text(
-                                                     "https://www.example.org" + *r.uri)
-                                               : std::nullopt;
+            r.target = *r.action == "redirect"
+                           ? snifallback::Record::Text("https://www.example.org" + *r.uri)
+                           : std::nullopt;
             out += prefix;
             out += snifallback::render_json(r);
         }

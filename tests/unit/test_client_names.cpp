@@ -34,18 +34,19 @@ TEST_CASE("client names: later rows and later files win; columns found by name")
     ClientNames names;
     CHECK(names.add_csv(foxio).empty());
     // another order, extra columns, upper-case fingerprint, a BOM, LF line ends, a JA3 column
-    CHECK(names.add_csv("\xEF\xBB\xBF"
-                        "Notes, JA4 ,Application,ja3\n"
-                        "x,T13I181000_85036BCBA153_D41AE481755E,Our monitoring,\n"
-                        "y,,Old Java,0123456789abcdef0123456789abcdef\n"
-                        "z,t13i181000_85036bcba153_d41ae481755e,\"Our \"\"probe\"\"\",\n")
+    CHECK(names
+              .add_csv("\xEF\xBB\xBF"
+                       "Notes, JA4 ,Application,ja3\n"
+                       "x,T13I181000_85036BCBA153_D41AE481755E,Our monitoring,\n"
+                       "y,,Old Java,0123456789abcdef0123456789abcdef\n"
+                       "z,t13i181000_85036bcba153_d41ae481755e,\"Our \"\"probe\"\"\",\n")
               .empty());
     CHECK(*names.find("t13i181000_85036bcba153_d41ae481755e") == "Our \"probe\"");
     CHECK(*names.find("t13d1516h2_8daaf6152771_02713d6af862") == "Chromium Browser");
     // JA4 first, then JA3
     CHECK(*names.find("t00_unknown", "0123456789abcdef0123456789abcdef") == "Old Java");
-    CHECK(*names.find("t13d1516h2_8daaf6152771_02713d6af862",
-                      "0123456789abcdef0123456789abcdef") == "Chromium Browser");
+    CHECK(*names.find("t13d1516h2_8daaf6152771_02713d6af862", "0123456789abcdef0123456789abcdef") ==
+          "Chromium Browser");
 }
 
 TEST_CASE("client names: a quoted field may span lines; problems name the line") {

@@ -63,15 +63,13 @@ const ReportRow &row(const Report &report, const std::string &cls, const std::st
 TEST_CASE("report: one row per class and JA4 with its counts") {
     ReportAggregator agg(ReportOptions{});
     agg.add(handshake(t0, "no-sni", "A", "192.0.2.1"));
-    agg.add(request(t0 + 1, "no-sni", "A", "192.0.2.1", "a.test", "none", false, 200,
-                    "Old/1.0"));
-    agg.add(request(t0 + 2, "no-sni", "A", "192.0.2.1", "a.test", "notice", false, 200,
-                    "Old/1.1"));
+    agg.add(request(t0 + 1, "no-sni", "A", "192.0.2.1", "a.test", "none", false, 200, "Old/1.0"));
+    agg.add(request(t0 + 2, "no-sni", "A", "192.0.2.1", "a.test", "notice", false, 200, "Old/1.1"));
     agg.add(handshake(t0 + day_us, "no-sni", "A", "192.0.2.2", "alert:unknown_ca", "web2"));
     agg.add(request(t0 + day_us + 5, "no-sni", "A", "192.0.2.2", "b.test", "notice", true, 403,
                     "Old/1.2", "web2"));
-    agg.add(request(t0 + 2 * day_us, "no-sni", "A", "192.0.2.2", "b.test", "exempt", false, 200,
-                    "", "web2"));
+    agg.add(request(t0 + 2 * day_us, "no-sni", "A", "192.0.2.2", "b.test", "exempt", false, 200, "",
+                    "web2"));
     // the latest User-Agent wins by time, not by order of reading
     agg.add(request(t0 + 3, "no-sni", "A", "192.0.2.1", "a.test", "none", false, 404, "Older"));
     agg.add(handshake(t0, "ip-literal", "A", "192.0.2.9"));
@@ -100,9 +98,11 @@ TEST_CASE("report: one row per class and JA4 with its counts") {
     REQUIRE(a.hosts.size() == 2);
     CHECK(a.hosts[0] == std::make_pair(std::string("a.test"), std::uint64_t{3}));
     CHECK(a.hosts[1] == std::make_pair(std::string("b.test"), std::uint64_t{2}));
-    const std::vector<std::pair<std::string, std::uint64_t>> got = {
-        {"none 200", 1}, {"notice (reported) 200", 1}, {"notice 403", 1}, {"exempt 200", 1},
-        {"none 404", 1}};
+    const std::vector<std::pair<std::string, std::uint64_t>> got = {{"none 200", 1},
+                                                                    {"notice (reported) 200", 1},
+                                                                    {"notice 403", 1},
+                                                                    {"exempt 200", 1},
+                                                                    {"none 404", 1}};
     CHECK(a.got == got);
 
     // the servers' totals and the daily trend
@@ -149,14 +149,14 @@ TEST_CASE("report: filters by time, vhost, class and server") {
     options.filter.classes = {"no-sni"};
     options.filter.servers = {"web1"};
     ReportAggregator agg(options);
-    agg.add(handshake(t0 - 1, "no-sni", "X", "192.0.2.1"));  // before
+    agg.add(handshake(t0 - 1, "no-sni", "X", "192.0.2.1"));       // before
     agg.add(handshake(t0 + day_us, "no-sni", "X", "192.0.2.1"));  // at until: excluded
-    agg.add(handshake(t0, "no-sni", "X", "192.0.2.1"));  // cert_vhost legacy.test: kept
-    agg.add(request(t0, "no-sni", "X", "192.0.2.1", "a.test", "none", false, 200));  // kept
-    agg.add(request(t0, "no-sni", "X", "192.0.2.1", "b.test", "none", false, 200));  // vhost
+    agg.add(handshake(t0, "no-sni", "X", "192.0.2.1"));           // cert_vhost legacy.test: kept
+    agg.add(request(t0, "no-sni", "X", "192.0.2.1", "a.test", "none", false, 200));      // kept
+    agg.add(request(t0, "no-sni", "X", "192.0.2.1", "b.test", "none", false, 200));      // vhost
     agg.add(request(t0, "ip-literal", "X", "192.0.2.1", "a.test", "none", false, 200));  // class
     agg.add(request(t0, "no-sni", "X", "192.0.2.1", "a.test", "none", false, 200, "u",
-                    "web2"));  // server
+                    "web2"));                               // server
     ReportInput old = handshake(t0, "", "X", "192.0.2.1");  // no sni_class: an old no-SNI record
     agg.add(old);
     const Report report = agg.finish(nullptr);
@@ -194,8 +194,8 @@ TEST_CASE("report: distinct addresses exact up to the limit, then an estimate") 
     for (int i = 0; i < 200; ++i) counter.add("10.0.0." + std::to_string(i % 100));
     CHECK(counter.count() == 100);
     CHECK_FALSE(counter.estimated());
-    for (int i = 0; i < 20000; ++i) counter.add("10.1." + std::to_string(i / 256) + "." +
-                                                std::to_string(i % 256));
+    for (int i = 0; i < 20000; ++i)
+        counter.add("10.1." + std::to_string(i / 256) + "." + std::to_string(i % 256));
     CHECK(counter.estimated());
     const double n = static_cast<double>(counter.count());
     CHECK(n > 20100 * 0.9);
@@ -212,7 +212,8 @@ TEST_CASE("report: distinct addresses exact up to the limit, then an estimate") 
 TEST_CASE("report: times, days, syslog prefixes and servers from file names") {
     CHECK(parse_report_time("2026-11-23T08:01:02.345Z") ==
           *parse_report_time("2026-11-23") + (8 * 3600 + 62) * 1'000'000LL + 345'000);
-    CHECK(parse_report_time("2026-11-23T09:01:02+01:00") == parse_report_time("2026-11-23T08:01:02Z"));
+    CHECK(parse_report_time("2026-11-23T09:01:02+01:00") ==
+          parse_report_time("2026-11-23T08:01:02Z"));
     CHECK(parse_report_time("2026-11-23T08:01:02.123456Z").value() % 1'000'000 == 123'456);
     CHECK_FALSE(parse_report_time("2026-02-30"));
     CHECK_FALSE(parse_report_time("2026-11-23T08:01Z"));
