@@ -93,8 +93,7 @@ struct RowState {
     std::uint64_t connections = 0, failed = 0, requests = 0, breaks = 0;
     DistinctCounter addresses;
     std::vector<std::string> servers;  // sorted, at most max_servers_listed
-    std::uint64_t more_servers = 0;
-    std::set<std::string> more_server_names;  // only until max_servers: counted exactly
+    DistinctCounter all_servers;  // listed or not: exact up to its limit, then estimated
     CappedCounts hosts, got;
     std::int64_t first_us = 0, last_us = 0;
     bool seen = false;
@@ -281,13 +280,12 @@ void ReportAggregator::add(const ReportInput &in) {
         const auto d = std::lower_bound(row.days.begin(), row.days.end(), day);
         if (d == row.days.end() || *d != day) row.days.insert(d, day);
     }
-    // servers of the row
+    // servers of the row: the first max_servers_listed by name, all of them counted
     const auto srv = std::lower_bound(row.servers.begin(), row.servers.end(), r.server);
     if (srv == row.servers.end() || *srv != r.server) {
+        row.all_servers.add(r.server);
         if (row.servers.size() < max_servers_listed) {
             row.servers.insert(srv, std::string(r.server));
-        } else if (row.more_server_names.size() < max_servers) {
-            if (row.more_server_names.emplace(r.server).second) ++row.more_servers;
         }
     }
 
@@ -349,7 +347,8 @@ Report ReportAggregator::finish(const ClientNames *names) const {
         row.addresses = st.addresses.count();
         row.addresses_estimated = st.addresses.estimated();
         row.servers = st.servers;
-        row.more_servers = st.more_servers;
+        const std::uint64_t servers = st.all_servers.count();
+        row.more_servers = servers > st.servers.size() ? servers - st.servers.size() : 0;
         row.hosts = st.hosts.sorted();
         row.other_hosts = st.hosts.other;
         row.got = st.got.sorted();

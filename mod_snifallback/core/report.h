@@ -12,7 +12,8 @@
 //                 an enforced notice or redirect (those are retired already)
 //   addresses     distinct client_ip values: exact up to exact_address_limit per row, then a
 //                 HyperLogLog estimate (1,024 registers, about 3% standard error), flagged as such
-//   servers       distinct server ids (up to max_servers_listed named, the rest counted)
+//   servers       distinct server ids (up to max_servers_listed named, the others counted: exactly
+//                 up to 256 in all, then estimated as the addresses are)
 //   hosts         the Host values its requests asked for, with counts (the first max_listed
 //                 distinct ones; later new ones are counted as "other")
 //   got           what its requests got, "action status" ("none 200", "notice 403",

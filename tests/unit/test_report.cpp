@@ -286,3 +286,23 @@ TEST_CASE("report renderings: JSON valid, HTML well-formed without script, text 
     CHECK(csv.find("\"'=cmd\"") != std::string::npos);  // no formula for a spreadsheet
     CHECK(csv.find('\x1b') == std::string::npos);
 }
+
+TEST_CASE("report: a client on many servers names the first ones and counts them all") {
+    ReportAggregator agg(ReportOptions{});
+    std::vector<std::string> servers;
+    for (int i = 0; i < 40; ++i) servers.push_back("web" + std::to_string(100 + i));
+    for (int round = 0; round < 2; ++round) {
+        for (const std::string &server : servers) {
+            ReportInput r = handshake(t0, "no-sni", "A", "192.0.2.1");
+            r.server = server;
+            agg.add(r);
+        }
+    }
+    const Report report = agg.finish(nullptr);
+    REQUIRE(report.rows.size() == 1);
+    CHECK(report.rows[0].servers.size() == ReportAggregator::max_servers_listed);
+    CHECK(report.rows[0].servers.front() == "web100");
+    CHECK(report.rows[0].more_servers == 40 - ReportAggregator::max_servers_listed);
+    CHECK(report.rows[0].connections == 80);
+    CHECK(report.servers.size() == 40);
+}
