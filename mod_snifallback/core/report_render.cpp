@@ -463,10 +463,12 @@ std::string render_report_html(const Report &report, const ReportInputSummary &i
         "style-src 'unsafe-inline'; img-src 'none'\"/>"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>"
         "<title>snifallback-report: retirement table</title>\n<style>"
-        "body{font-family:sans-serif;margin:1em auto;padding:0 .6em;max-width:90em}"
+        "body{font-family:sans-serif;margin:1em;padding:0 .6em}"
         "table{border-collapse:collapse;margin-bottom:1.5em}"
         "td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}"
-        "td.n{text-align:right}td.t{overflow-wrap:anywhere;min-width:8em}.wide{overflow-x:auto}"
+        "td.n{text-align:right}td.d{white-space:nowrap}td.t{overflow-wrap:anywhere;min-width:12em}"
+        "td.u{overflow-wrap:anywhere;min-width:16em}."
+        "wide{overflow-x:auto}"
         ".chart{max-width:48em}</style></head><body>\n"
         "<h1>Clients that cannot be served by name</h1>\n<p>";
     out += html_escape(thousands(report.records)) + " records in " + thousands(input.lines) +
@@ -515,22 +517,29 @@ std::string render_report_html(const Report &report, const ReportInputSummary &i
     if (per_server) out += "<th>server</th>";
     out +=
         "<th>connections</th><th>failed</th><th>requests</th><th>addresses</th>"
-        "<th>servers</th><th>days</th><th>first seen</th><th>last seen</th><th>hosts</th>"
+        "<th>servers</th><th>days</th><th>first seen (UTC)</th><th>last seen "
+        "(UTC)</th><th>hosts</th>"
         "<th>got</th><th>last User-Agent</th></tr>\n";
+    // the five most frequent of each, the rest as "other" (the JSON and CSV have all 16)
     auto counts_html = [](const std::vector<std::pair<std::string, std::uint64_t>> &entries,
                           std::uint64_t other) {
         std::string cell;
-        for (const auto &e : entries) {
-            if (!cell.empty()) cell += "<br/>";
-            cell += html_value(e.first) + ": " + std::to_string(e.second);
+        for (std::size_t i = 0; i < entries.size(); ++i) {
+            if (i >= 5) {
+                other += entries[i].second;
+                continue;
+            }
+            if (!cell.empty()) cell += ", ";
+            cell += html_value(entries[i].first) + ": " + std::to_string(entries[i].second);
         }
-        if (other != 0)
-            cell += (cell.empty() ? "" : "<br/>") + std::string("other: ") + std::to_string(other);
+        if (other != 0) {
+            cell += (cell.empty() ? "" : ", ") + std::string("other: ") + std::to_string(other);
+        }
         return cell;
     };
     for (const ReportRow &r : report.rows) {
         out += "<tr><td class=\"n\">" + std::to_string(r.breaks) + "</td><td>" +
-               html_value(r.sni_class) + "</td><td class=\"t\">" + html_value(r.ja4) +
+               html_value(r.sni_class) + "</td><td class=\"d\">" + html_value(r.ja4) +
                "</td><td class=\"t\">" + html_value(r.name) + "</td>";
         if (per_server) out += "<td>" + html_value(r.server) + "</td>";
         std::string servers;
@@ -540,10 +549,10 @@ std::string render_report_html(const Report &report, const ReportInputSummary &i
         out += "<td class=\"n\">" + std::to_string(r.connections) + "</td><td class=\"n\">" +
                std::to_string(r.failed) + "</td><td class=\"n\">" + std::to_string(r.requests) +
                "</td><td class=\"n\">" + addresses_text(r) + "</td><td class=\"t\">" + servers +
-               "</td><td class=\"n\">" + std::to_string(r.days) + "</td><td>" +
-               time_text(r.first_us) + "</td><td>" + time_text(r.last_us) +
+               "</td><td class=\"n\">" + std::to_string(r.days) + "</td><td class=\"d\">" +
+               minute_text(r.first_us) + "</td><td class=\"d\">" + minute_text(r.last_us) +
                "</td><td class=\"t\">" + counts_html(r.hosts, r.other_hosts) +
-               "</td><td class=\"t\">" + counts_html(r.got, r.other_got) + "</td><td class=\"t\">" +
+               "</td><td class=\"t\">" + counts_html(r.got, r.other_got) + "</td><td class=\"u\">" +
                html_value(r.user_agent) + "</td></tr>\n";
     }
     out +=
