@@ -130,6 +130,7 @@ class Reader {
             if (have > max_line_bytes || (skipping && have > 0)) {
                 if (!skipping) {
                     ++line_number_;
+                    ++summary_.lines;
                     bad("a line longer than " + std::to_string(max_line_bytes) + " bytes");
                 }
                 skipping = true;
@@ -183,6 +184,10 @@ class Reader {
     void line(std::size_t start, std::size_t stop) {
         ++line_number_;
         ++summary_.lines;
+        if (stop - start > max_line_bytes) {
+            bad("a line longer than " + std::to_string(max_line_bytes) + " bytes");
+            return;
+        }
         std::string_view text(buffer_.data() + start, stop - start);
         if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
         if (text.find_first_not_of(" \t") == std::string_view::npos) return;  // blank

@@ -157,6 +157,25 @@ def check_tables(tool, data, work):
     assert "missing.log: cannot open: No such file or directory" in err, err
     assert json.loads(out)["input"]["records"] >= 7
 
+    # line ends: CRLF, a line too long to be a record (skipped whole, counted once), the last
+    # line without '\n'; --problems bounds the list, the rest is counted
+    plain = Path(files[0]).read_text().splitlines()
+    records = [l for l in plain if report_model.record_of(l)]
+    odd = work / "odd.log"
+    odd.write_bytes(("\r\n".join(records[:3]) + "\r\n" + "x" * 100_000 + "\n" +
+                     "y" * 5_000_000 + "\n" +  # longer than the read buffer
+                     "\n".join(records[3:])).encode())  # no '\n' after the last one
+    out, err = run(tool, odd, "--format", "json", "--problems", "0")
+    report = json.loads(out)
+    assert report["input"]["records"] == len(records), report["input"]
+    assert report["input"]["bad_lines"] == 2 and report["input"]["problems"] == []
+    assert report["input"]["lines"] == len(records) + 2
+    assert "... and 2 more bad lines" in err, err
+    assert report_model.tool_rows(report) == model({f"{work.name}/odd.log": files[0]}), report
+    out, err = run(tool, odd, "--problems", "1", "--format", "json")
+    assert json.loads(out)["input"]["problems"] == [
+        {"file": str(odd), "line": 4, "reason": "a line longer than 65536 bytes"}], err
+
     # usage
     run(tool, "--help")
     run(tool, "--format", "xml", expect=2)
