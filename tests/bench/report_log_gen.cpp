@@ -71,8 +71,8 @@ int main(int argc, char **argv) {
     Rng rng{seed};
     static const char *agents[] = {
         "Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 5.1; Trident/4.0)",
-        "Mozilla/5.0 (Linux; U; Android 2.3.6; en-us; GT-S5830 Build/GINGERBREAD) "
-        "AppleWebKit/533.1 (KHTML, like Gecko) Version/4.0 Mobile Safari/533.1",
+        ("Mozilla/5.0 (Linux; U; Android 2.3.6; en-us; GT-S5830 Build/GINGERBREAD) "
+         "AppleWebKit/533.1 (KHTML, like Gecko) Version/4.0 Mobile Safari/533.1"),
         "Java/1.6.0_45",
         "curl/7.88.1",
         "python-requests/2.28.1",
