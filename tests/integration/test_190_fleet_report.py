@@ -37,7 +37,7 @@ CENTRAL_CONF = """# the central rsyslogd of tests/integration/test_190: TCP in, 
 global(workDirectory="{dir}/work")
 module(load="imtcp")
 input(type="imtcp" address="127.0.0.1" port="{port}")
-*.* action(type="omfile" file="{dir}/central.log" template="RSYSLOG_TraditionalFileFormat")
+local0.* action(type="omfile" file="{dir}/central.log" template="RSYSLOG_TraditionalFileFormat")
 """
 
 LOCAL_CONF = """# a server's own rsyslogd (tests/integration/test_190): its socket, a file, a forward
