@@ -119,6 +119,11 @@ def check_tables(tool, data, work):
     assert per[("no-sni", "t13i181000_85036bcba153_d41ae481755e", "web1/nosni.log")] == \
         model({"web1/nosni.log": files[0]})[("no-sni", "t13i181000_85036bcba153_d41ae481755e")]
 
+    text, _ = run(tool, *rel, "--per-server")
+    table = text.split("\n\n")[1].splitlines()
+    assert table[0].split()[:5] == ["BREAKS", "CLASS", "JA4", "SERVER", "NAME"], table[0]
+    assert len(table) - 1 == len(per), (table, per)
+
     # filters
     def clients(*args):
         out, _ = run(tool, *rel, "--format", "json", *args)
