@@ -246,3 +246,6 @@ def test_report_of_the_central_file_is_the_union_of_both_servers(fleet):
     assert sum(v["failed"] for v in per_server.values()) == 20
     assert {k[0] for k in web1} == {"no-sni", "ip-literal"}
     assert len({k[1] for k in web1 if k[0] == "no-sni"}) >= 2
+    # and neither server complained
+    for host, (httpd, _) in servers.items():
+        assert not httpd.unexpected_log_lines(), (host, httpd.unexpected_log_lines())
