@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import re
 import shutil
 import signal
@@ -44,7 +43,7 @@ import pytest
 
 from snifharness.apache import APACHE
 from snifharness.httpd import ALWAYS_EXPECTED
-from snifharness.process import run, wait_until
+from snifharness.process import private_dev_log_prefix, run, wait_until
 from snifharness.records import level_lines
 
 DEBIAN_RULE = Path("/etc/logrotate.d/apache2")
@@ -215,29 +214,6 @@ def rsyslog(httpd):
         proc.stdout.close()
 
 
-# Run in the new mount namespace before apache2: /dev becomes a tmpfs holding what the machine's
-# /dev holds (device nodes and files bind-mounted, directories such as /dev/shm and /dev/pts
-# bind-mounted with what is mounted below them, symbolic links copied), plus log = rsyslog's socket.
-PRIVATE_DEV = r"""set -e
-new="$SNIF_NEW_DEV"
-mkdir -p "$new"
-mount -t tmpfs -o mode=755 snif-dev "$new"
-for entry in /dev/* /dev/.[!.]*; do
-    [ -e "$entry" ] || [ -L "$entry" ] || continue
-    name=${entry#/dev/}
-    [ "$name" = log ] && continue
-    if [ -L "$entry" ]; then cp -P "$entry" "$new/$name"
-    elif [ -d "$entry" ]; then mkdir "$new/$name"; mount --rbind "$entry" "$new/$name"
-    else touch "$new/$name"; mount --bind "$entry" "$new/$name"
-    fi
-done
-touch "$new/log"
-mount --bind "$SNIF_LOG_SOCKET" "$new/log"
-mount --move "$new" /dev
-exec "$0" "$@"
-"""
-
-
 @pytest.fixture
 def dev_log_namespace(httpd, rsyslog):
     """apache2 started in a private mount namespace with a private /dev whose log is rsyslog's."""
@@ -246,9 +222,7 @@ def dev_log_namespace(httpd, rsyslog):
     probe = run(["unshare", "--mount", "--propagation", "private", "true"], check=False)
     if probe.returncode != 0:
         pytest.skip(f"cannot create a mount namespace here: {probe.stderr.strip()}")
-    script = (f"SNIF_NEW_DEV={shlex.quote(str(httpd.root / 'dev.ns'))} "
-              f"SNIF_LOG_SOCKET={shlex.quote(str(rsyslog / 'log.sock'))}\n" + PRIVATE_DEV)
-    httpd.command_prefix = ["unshare", "--mount", "--propagation", "private", "sh", "-c", script]
+    httpd.command_prefix = private_dev_log_prefix(rsyslog / "log.sock", httpd.root / "dev.ns")
     try:
         yield rsyslog
     finally:

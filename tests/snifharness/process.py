@@ -109,3 +109,39 @@ def cpu_seconds(*pids: int) -> float:
                 except (OSError, ValueError, IndexError):
                     continue
     return total / 1e9
+
+
+# Run in a new mount namespace before a server: /dev becomes a tmpfs holding what the machine's
+# /dev holds (device nodes and files bind-mounted, directories such as /dev/shm and /dev/pts
+# bind-mounted with what is mounted below them, symbolic links copied), plus `log`, a bind mount
+# of the given syslog socket. Nothing on the machine changes: no /dev/log is created there (a
+# mount point created and removed on the machine's /dev by one run detached the mounts of a run
+# beside it, whose records then went nowhere).
+_PRIVATE_DEV = r"""set -e
+new="$SNIF_NEW_DEV"
+mkdir -p "$new"
+mount -t tmpfs -o mode=755 snif-dev "$new"
+for entry in /dev/* /dev/.[!.]*; do
+    [ -e "$entry" ] || [ -L "$entry" ] || continue
+    name=${entry#/dev/}
+    [ "$name" = log ] && continue
+    if [ -L "$entry" ]; then cp -P "$entry" "$new/$name"
+    elif [ -d "$entry" ]; then mkdir "$new/$name"; mount --rbind "$entry" "$new/$name"
+    else touch "$new/$name"; mount --bind "$entry" "$new/$name"
+    fi
+done
+touch "$new/log"
+mount --bind "$SNIF_LOG_SOCKET" "$new/log"
+mount --move "$new" /dev
+exec "$0" "$@"
+"""
+
+
+def private_dev_log_prefix(log_socket: Path, scratch: Path) -> list[str]:
+    """Words to run a command with (Httpd.command_prefix) in a mount namespace of its own whose
+    /dev/log is `log_socket`; `scratch` is an unused path for the new /dev before it is moved.
+    Needs root and unshare (util-linux)."""
+    import shlex
+    script = (f"SNIF_NEW_DEV={shlex.quote(str(scratch))} "
+              f"SNIF_LOG_SOCKET={shlex.quote(str(log_socket))}\n" + _PRIVATE_DEV)
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script]
