@@ -68,3 +68,12 @@ def test_config_test_passes_with_the_module_switched_off(httpd, pki, where, text
     done = httpd.config_test(snippet=config, module_loaded=False, standard_vhosts=False)
     assert done.returncode == 0 and "Syntax OK" in done.stderr, \
         f"{where} without the module:\n{done.stderr}\n--- configuration:\n{config}"
+
+
+def test_inventory_size_usage_names_fallback_clients(httpd):
+    """httpd appends a directive's usage text to its argument-count error: the inventory holds
+    fallback clients of every class SNIFallbackClients selects, not only no-SNI ones."""
+    done = httpd.config_test(snippet="SNIFallbackInventorySize\n")
+    assert done.returncode != 0
+    assert "how many of the most frequent fallback clients" in done.stderr, done.stderr
+    assert "without SNI" not in done.stderr
