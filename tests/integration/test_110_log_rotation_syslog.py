@@ -312,3 +312,48 @@ def test_syslog_without_a_daemon_counts_every_record_and_says_so(httpd, dev_log_
     assert wait_until(lambda: log_counters(httpd)["records_dropped"] == 20, timeout=60), \
         log_counters(httpd)
     assert "SNIF0053" in httpd.new_error_log()
+
+
+def test_syslog_daemon_that_stalls_costs_a_bounded_wait_and_every_record_is_accounted_for(
+        httpd, dev_log_namespace):
+    """rsyslogd stopped (SIGSTOP) for a while: its socket fills, the module waits a bounded time
+    per process, then drops and counts; once it runs again, records flow again. Every record ends
+    up either in the file or in log.records_dropped: waiting until the two add up tells records
+    that are late from records that are lost."""
+    out = dev_log_namespace / "local0.log"
+    httpd.start("SNIFallbackLog syslog:local0\n" + STATUS)
+    httpd.expected_log = [r"SNIF0053: SNIFallbackLog syslog:local0: the syslog daemon at /dev/log "
+                          r"did not take a record"]
+    pid = int((dev_log_namespace / "rsyslogd.pid").read_text())
+    requests = 30
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        for i in range(requests):
+            assert httpd.python_get(f"/?stalled-{i}").status == 200
+        # each child process waits once (5 s), then drops at once while the daemon stalls
+        assert time.monotonic() - started < 5 * 16 + 60
+        assert wait_until(lambda: log_counters(httpd)["records_dropped"] > 0, timeout=60)
+    finally:
+        os.kill(pid, signal.SIGCONT)
+
+    def delivered() -> int:
+        text = out.read_text() if out.exists() else ""
+        return sum(1 for line in text.splitlines() if line.startswith("local0|info|apache2|"))
+
+    # recovery: a new connection's records reach the file again (a process still marked as
+    # stalled tries once more without waiting; a few connections make sure one gets through)
+    def recovered() -> bool:
+        assert httpd.python_get("/?after-stall").status == 200
+        return "/?after-stall" in (out.read_text() if out.exists() else "")
+
+    assert wait_until(recovered, timeout=120, step=1)
+    # every record: delivered or dropped; 2 records per connection (request and handshake)
+
+    def balanced() -> bool:
+        after = httpd.log("access.log").count("/?after-stall")
+        return delivered() + log_counters(httpd)["records_dropped"] == 2 * (requests + after)
+
+    assert wait_until(balanced, timeout=120, step=0.5), (
+        delivered(), log_counters(httpd), httpd.log("access.log").count("/?after-stall"))
+    assert "SNIF0053" in httpd.new_error_log()
