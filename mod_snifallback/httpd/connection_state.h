@@ -56,6 +56,14 @@ struct ConnectionState {
     const char *cert_vhost = nullptr;  // ServerName whose certificate was served
     const FallbackCertificate *fallback = nullptr;  // SNIFallbackCertificate of this address
 
+    // The client's address as httpd uses it (after mod_remoteip's PROXY protocol handling), settled
+    // at the ClientHello of a fallback client (client_address.h); peer_ip: the socket's remote
+    // address (the balancer) when it differs, else empty.
+    bool address_settled = false;
+    std::string client_ip;
+    int client_port = 0;
+    std::string peer_ip;
+
     std::atomic<bool> inventory_recorded{false};  // counted in the client inventory
 
     // A client mod_ssl cannot serve by name: no SNI, or an IP literal or unknown name in it.

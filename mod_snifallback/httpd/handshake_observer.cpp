@@ -5,6 +5,7 @@
 #include "core/fingerprint.h"
 #include "core/tls_alert.h"
 #include "core/tls_constants.h"
+#include "httpd/client_address.h"
 #include "httpd/connection_state.h"
 #include "httpd/fallback_certificate.h"
 #include "httpd/hook_guard.h"
@@ -34,6 +35,7 @@ void classify(ConnectionState &state, bool sni_present, std::string_view host_na
                                                state.served_names ? *state.served_names : no_names);
     state.classified = true;
     if (!state.is_fallback()) return;
+    settle_client_address(state);
     if (state.client_class != ClientClass::no_sni) state.sni.assign(host_name);
     count(class_counter(state.client_class, HandshakeStage::hello),
           state.connection->base_server);

@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "http_connection.h"
 #include "http_protocol.h"
 #include "http_request.h"
 #include "mod_ssl_openssl.h"
@@ -11,6 +12,7 @@
 
 #include "core/version.h"
 #include "httpd/action_config.h"
+#include "httpd/client_address.h"
 #include "httpd/fallback_certificate.h"
 #include "httpd/handshake_observer.h"
 #include "httpd/hook_guard.h"
@@ -87,6 +89,7 @@ int handle(request_rec *r) {
 
 void register_hooks(apr_pool_t *) {
     static const char *const ssl[] = {"mod_ssl.c", nullptr};
+    static const char *const remoteip[] = {"mod_remoteip.c", nullptr};
 
     // pre_config: the inventory's mutex type must be known before `Mutex` directives are read.
     ap_hook_pre_config(configuration_hook<stats_pre_config>, nullptr, nullptr, APR_HOOK_MIDDLE);
@@ -103,6 +106,11 @@ void register_hooks(apr_pool_t *) {
     ap_hook_post_config(configuration_hook<finish_configuration>, ssl, nullptr, APR_HOOK_MIDDLE);
     // child_init: each child attaches to the inventory's mutex.
     ap_hook_child_init(configuration_hook<stats_child_init>, nullptr, nullptr, APR_HOOK_MIDDLE);
+    // pre_connection after mod_remoteip's: only then is its PROXY protocol filter in place, and the
+    // module watches the header it reads (client_address.h).
+    register_client_address_filter();
+    ap_hook_pre_connection(connection_hook<watch_proxy_header>, remoteip, nullptr,
+                           APR_HOOK_MIDDLE);
     // mod_ssl's pre_handshake, right after SSL_new() for each inbound connection: the only point
     // before the ClientHello is read. Optional hooks exist only when mod_ssl is loaded.
     APR_OPTIONAL_HOOK(ssl, pre_handshake, connection_hook<observe_handshake>, nullptr, nullptr,

@@ -1,5 +1,6 @@
 #include "httpd/nosni_log.h"
 
+#include <cstring>
 #include <new>
 #include <string>
 
@@ -40,8 +41,9 @@ std::string render(const Record &record) {
 
 void fill_connection(Record &record, const ConnectionState &state) {
     conn_rec *c = state.connection;
-    record.client_ip = c->client_ip;
-    if (c->client_addr) record.client_port = c->client_addr->port;
+    record.client_ip = state.client_ip;
+    record.client_port = state.client_port;
+    if (!state.peer_ip.empty()) record.peer_ip = state.peer_ip;
     record.local_ip = c->local_ip;
     if (c->local_addr) record.local_port = c->local_addr->port;
     record.vhost = c->base_server->server_hostname;
@@ -58,6 +60,7 @@ void fill_connection(Record &record, const ConnectionState &state) {
         record.ja4 = state.ja4;
     }
     if (!state.outcome.empty()) record.outcome = state.outcome;
+    record.source = "handshake";
 }
 
 const char *header(request_rec *r, const char *name) { return apr_table_get(r->headers_in, name); }
@@ -160,7 +163,11 @@ void log_probe(request_rec *r, const char *result, const char *page) {
     record.time_us = apr_time_now();
     conn_rec *c = r->connection;
     record.client_ip = r->useragent_ip ? r->useragent_ip : c->client_ip;
-    if (c->client_addr) record.client_port = c->client_addr->port;
+    if (r->useragent_addr) record.client_port = r->useragent_addr->port;
+    else if (c->client_addr) record.client_port = c->client_addr->port;
+    if (r->useragent_ip && c->client_ip && strcmp(r->useragent_ip, c->client_ip) != 0) {
+        record.peer_ip = c->client_ip;
+    }
     record.local_ip = c->local_ip;
     if (c->local_addr) record.local_port = c->local_addr->port;
     record.vhost = r->server->server_hostname;
