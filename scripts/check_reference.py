@@ -39,6 +39,7 @@ SETTINGS = {
     "SNIFallbackProbePixel": ("vhost", "probe"),
     "SNIFallbackProbeSuccess": ("vhost", "probe"),
     "SNIFallbackProbeFailure": ("vhost", "probe"),
+    "SNIFallbackHealthCheckFrom": ("vhost", "health_check_from"),
 }
 
 # Ids that were used by earlier releases for other messages: never to be given out again.

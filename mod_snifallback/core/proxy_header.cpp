@@ -20,10 +20,12 @@ bool starts_like(const unsigned char *data, std::size_t len, const void *prefix,
     return std::memcmp(data, prefix, std::min(len, prefix_len)) == 0;
 }
 
-bool to_text(int family, const void *address, std::string &out) {
+bool take_address(int family, const unsigned char *address, ProxiedAddress &out) {
     char text[INET6_ADDRSTRLEN];
     if (inet_ntop(family, address, text, sizeof text) == nullptr) return false;
-    out = text;
+    out.ip = text;
+    out.ipv6 = family == AF_INET6;
+    std::memcpy(out.bytes, address, out.ipv6 ? 16 : 4);
     return true;
 }
 
@@ -61,7 +63,7 @@ ProxyHeaderScan scan_v1(const unsigned char *data, std::size_t len, ProxiedAddre
         if (c < '0' || c > '9') return ProxyHeaderScan::none;
         port = port * 10 + static_cast<unsigned>(c - '0');
     }
-    if (port > 65535 || !to_text(family, address, out.ip)) return ProxyHeaderScan::none;
+    if (port > 65535 || !take_address(family, address, out)) return ProxyHeaderScan::none;
     out.port = static_cast<std::uint16_t>(port);
     return ProxyHeaderScan::found;
 }
@@ -86,7 +88,7 @@ ProxyHeaderScan scan_v2(const unsigned char *data, std::size_t len, ProxiedAddre
     }
     if (declared < address_len) return ProxyHeaderScan::none;
     if (len < 16 + address_len) return ProxyHeaderScan::need_more;
-    if (!to_text(family, data + 16, out.ip)) return ProxyHeaderScan::none;
+    if (!take_address(family, data + 16, out)) return ProxyHeaderScan::none;
     out.port = static_cast<std::uint16_t>(data[port_at] << 8 | data[port_at + 1]);
     return ProxyHeaderScan::found;
 }

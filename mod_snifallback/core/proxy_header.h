@@ -28,6 +28,8 @@ enum class ProxyHeaderScan {
 struct ProxiedAddress {
     std::string ip;  // canonical text form (inet_ntop)
     std::uint16_t port = 0;
+    bool ipv6 = false;
+    unsigned char bytes[16] = {};  // network order: 4 (IPv4) or 16 (IPv6) used
 };
 
 // Scans the first `len` bytes of a connection. `found` fills `out`.

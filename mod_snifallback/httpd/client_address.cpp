@@ -110,12 +110,25 @@ void settle_client_address(ConnectionState &state) {
     const char *socket_ip = c->client_ip ? c->client_ip : "";
     const PeekState *peek = peeked(c);
     if (peek != nullptr && peek->found) {
-        state.client_ip = peek->address.ip;
-        state.client_port = peek->address.port;
+        const ProxiedAddress &proxied = peek->address;
+        state.client_ip = proxied.ip;
+        state.client_port = proxied.port;
         if (state.client_ip != socket_ip) state.peer_ip = socket_ip;
+        // Built as mod_remoteip builds its own: no resolver involved.
+        apr_sockaddr_t *address = nullptr;
+        if (apr_sockaddr_info_get(&address, nullptr, proxied.ipv6 ? APR_INET6 : APR_INET,
+                                  proxied.port, 0, c->pool) == APR_SUCCESS) {
+            if (proxied.ipv6) {
+                std::memcpy(&address->sa.sin6.sin6_addr, proxied.bytes, 16);
+            } else {
+                std::memcpy(&address->sa.sin.sin_addr, proxied.bytes, 4);
+            }
+            state.client_addr = address;
+        }
     } else {
         state.client_ip = socket_ip;
         state.client_port = c->client_addr ? c->client_addr->port : 0;
+        state.client_addr = c->client_addr;
     }
 }
 

@@ -11,6 +11,7 @@
 #include "core/inventory.h"
 #include "httpd/action_config.h"
 #include "httpd/fallback_certificate.h"
+#include "httpd/health_check.h"
 #include "httpd/probe_handler.h"
 #include "httpd/tls_profile.h"
 
@@ -164,6 +165,11 @@ const command_rec directives[] = {
                   probe_url(ProbeUrl::failure), RSRC_CONF,
                   "SNIFallbackProbeFailure URL - where the probe sends browsers that cannot "
                   "(a notice page that works without SNI)"),
+    AP_INIT_TAKE_ARGV("SNIFallbackHealthCheckFrom", as_cmd_func(set_health_check_from), nullptr,
+                      RSRC_CONF,
+                      "SNIFallbackHealthCheckFrom address|network... - connections from these "
+                      "(after mod_remoteip's PROXY protocol handling) are a load balancer's health "
+                      "checks: only counted (server config or the address's first vhost)"),
     SNIF_TAKE1("SNIFallbackLog", set_log, RSRC_CONF,
                "SNIFallbackLog path|\"|command\"|syslog[:facility] - where records of clients "
                "without SNI go (path relative to ServerRoot; piped as in CustomLog)"),

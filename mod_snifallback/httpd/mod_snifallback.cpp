@@ -15,6 +15,7 @@
 #include "httpd/client_address.h"
 #include "httpd/fallback_certificate.h"
 #include "httpd/handshake_observer.h"
+#include "httpd/health_check.h"
 #include "httpd/hook_guard.h"
 #include "httpd/nosni_log.h"
 #include "httpd/probe_handler.h"
@@ -33,7 +34,8 @@ namespace {
 // each directive sits where it has an effect. Both checks run, so one test shows every mistake.
 int check_configuration(apr_pool_t *pconf, apr_pool_t *, apr_pool_t *, server_rec *s) {
     const int results[] = {check_fallback_certificates(pconf, s), check_action_targets(pconf, s),
-                           check_tls_profiles(pconf, s), check_probe_locations(pconf, s)};
+                           check_tls_profiles(pconf, s), check_probe_locations(pconf, s),
+                           check_health_check_placement(pconf, s)};
     for (const int result : results) {
         if (result != OK) return result;
     }

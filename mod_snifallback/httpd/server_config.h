@@ -105,6 +105,8 @@ struct VhostSettings {
     ProbeUrls probe;
     FallbackCertificateSetting fallback_certificate;
     TlsProfileSetting tls_profile;
+    // SNIFallbackHealthCheckFrom: apr_ipsubnet_t *; the address's first vhost's applies.
+    apr_array_header_t *health_check_from = nullptr;
 
     int effective_notice_status() const noexcept;
     ClientClassSet effective_clients() const noexcept;

@@ -67,6 +67,8 @@ TEST_CASE("PROXY v2 headers give the client's address and port") {
     CHECK(scan(ipv4, out) == ProxyHeaderScan::found);
     CHECK(out.ip == "127.0.0.4");
     CHECK(out.port == 40000);
+    CHECK(!out.ipv6);
+    CHECK((out.bytes[0] == 127 && out.bytes[3] == 4));
     for (std::size_t n = 0; n < ipv4.size(); ++n) {
         ProxiedAddress partial;
         CHECK(scan(ipv4.substr(0, n), partial) == ProxyHeaderScan::need_more);
@@ -78,6 +80,8 @@ TEST_CASE("PROXY v2 headers give the client's address and port") {
     CHECK(scan(v2(1, 0x21, body), out) == ProxyHeaderScan::found);
     CHECK(out.ip == "::1");
     CHECK(out.port == 443);
+    CHECK(out.ipv6);
+    CHECK((out.bytes[0] == 0 && out.bytes[15] == 1));
 }
 
 TEST_CASE("PROXY v2 headers without a usable client address are not taken") {
