@@ -68,6 +68,8 @@ struct ConnectionState {
     // From an address of the address's SNIFallbackHealthCheckFrom: counted as a health check and
     // otherwise left alone (never classified, recorded, inventoried or acted on).
     bool health_check = false;
+    // A request's state made from a trusted proxy's headers (proxy_headers.h), not a connection's.
+    bool from_proxy_headers = false;
 
     std::atomic<bool> inventory_recorded{false};  // counted in the client inventory
 

@@ -14,6 +14,7 @@
 #include "core/record.h"
 #include "httpd/connection_state.h"
 #include "httpd/log_writer.h"
+#include "httpd/proxy_headers.h"
 #include "httpd/request_state.h"
 #include "httpd/server_config.h"
 #include "httpd/shared_stats.h"
@@ -60,7 +61,7 @@ void fill_connection(Record &record, const ConnectionState &state) {
         record.ja4 = state.ja4;
     }
     if (!state.outcome.empty()) record.outcome = state.outcome;
-    record.source = "handshake";
+    record.source = state.from_proxy_headers ? "proxy-header" : "handshake";
 }
 
 const char *header(request_rec *r, const char *name) { return apr_table_get(r->headers_in, name); }
@@ -135,12 +136,15 @@ void log_request(request_rec *r, const ConnectionState &state, const RequestStat
 }  // namespace
 
 int record_request(request_rec *r) {
-    ConnectionState *state = connection_state(r->connection);
+    ConnectionState *state = proxied_state(r);
+    if (state == nullptr) state = connection_state(r->connection);
     if (state == nullptr || !state->is_fallback()) return DECLINED;
     // Requests the module decided for; one httpd refused before that (a bad request line) is
     // recorded when its vhost selects the connection's class, as decided "none".
     RequestState refused;
     const RequestState *decided = find_request_state(r);
+    // Only a proxy's facts were noted (proxy_headers.h): its vhost does not select the class.
+    if (decided != nullptr && decided->vhost == nullptr) return DECLINED;
     if (decided == nullptr) {
         if (!server_config(r->server).vhost.effective_clients().contains(state->client_class)) {
             return DECLINED;

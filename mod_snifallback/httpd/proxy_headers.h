@@ -1,0 +1,30 @@
+// TLS that ends in front of Apache (HAProxy `mode http`, a cloud load balancer, a CDN): Apache
+// sees no ClientHello, but a trusted proxy can pass on what it saw in request headers
+// (SNIFallbackTrustedProxy, SNIFallbackProxyHeaders). Requests from a trusted proxy that carry
+// them are classified from them, with the same name index as a handshake on the address, and are
+// then decided, recorded (source "proxy-header"), counted and acted on like the requests of a
+// directly observed connection. From anyone else the same headers are removed before the request
+// goes further, so a client cannot choose its own class.
+#pragma once
+
+#include "httpd/module.h"
+
+namespace snifallback::glue {
+
+struct ConnectionState;
+
+// SNIFallbackTrustedProxy address|network... (server config).
+const char *set_trusted_proxy(cmd_parms *cmd, void *, int argc, char *const argv[]);
+// SNIFallbackProxyHeaders sni=Header [has-sni=Header] [ja4=Header] [ja3=Header] (server config).
+const char *set_proxy_headers(cmd_parms *cmd, void *, int argc, char *const argv[]);
+
+// post_read_request, first thing of the module's decision: with SNIFallbackProxyHeaders set,
+// either the state the request's proxy headers describe (from a trusted proxy: a state of its
+// own, in the request's pool, remembered for the later hooks), or null after removing the headers
+// (from anyone else). Null, and nothing done, when the directive is not set.
+const ConnectionState *state_from_proxy_headers(request_rec *r);
+
+// The state a request's proxy headers described, if state_from_proxy_headers made one.
+ConnectionState *proxied_state(const request_rec *r) noexcept;
+
+}  // namespace snifallback::glue
