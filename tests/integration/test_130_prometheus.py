@@ -242,6 +242,7 @@ def test_promtool_accepts_the_exposition_with_hostile_server_names(httpd):
         "snifallback_build_info": "gauge", "snifallback_tls_connections_total": "counter",
         "snifallback_fallback_hellos_total": "counter",
         "snifallback_fallback_connections_total": "counter",
+        "snifallback_health_check_connections_total": "counter",
         "snifallback_fallback_requests_total": "counter",
         "snifallback_inventory_clients": "gauge", "snifallback_inventory_capacity": "gauge",
         "snifallback_log_records_dropped_total": "counter"}
