@@ -248,7 +248,7 @@ std::string render_status_prometheus(const StatusReport &report) {
     sample(out, "snifallback_tls_connections_total", "", report.total[Counter::tls]);
     fallback_connections(out, report.total);
     family(out, "snifallback_health_check_connections_total", "counter",
-           "Connections from SNIFallbackHealthCheckFrom addresses (not counted as TLS connections).");
+           "Connections from SNIFallbackHealthCheckFrom addresses (not in the TLS count).");
     sample(out, "snifallback_health_check_connections_total", "",
            report.total[Counter::health_check]);
     fallback_requests(out, report);

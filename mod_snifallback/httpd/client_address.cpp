@@ -13,6 +13,7 @@ namespace snifallback::glue {
 namespace {
 
 ap_filter_rec_t *peek_filter = nullptr;
+ap_filter_rec_t *remoteip_filter = nullptr;  // mod_remoteip's PROXY protocol filter, if loaded
 
 // What the filter saw of the connection's first bytes.
 struct PeekState {
@@ -73,7 +74,7 @@ extern "C" apr_status_t peek_proxy_header(ap_filter_t *f, apr_bucket_brigade *bb
 
 bool remoteip_reads_proxy_header(conn_rec *c) {
     for (ap_filter_t *f = c->input_filters; f; f = f->next) {
-        if (f->frec && f->frec->name && !strcasecmp(f->frec->name, "REMOTEIP_INPUT")) return true;
+        if (f->frec == remoteip_filter) return true;
     }
     return false;
 }
@@ -94,8 +95,15 @@ void register_client_address_filter() {
                                            static_cast<ap_filter_type>(AP_FTYPE_CONNECTION + 8));
 }
 
+void find_remoteip_filter() {
+    remoteip_filter = ap_get_input_filter_handle("REMOTEIP_INPUT");
+}
+
 int watch_proxy_header(conn_rec *c, void *) {
-    if (c->master != nullptr || !remoteip_reads_proxy_header(c)) return DECLINED;
+    // Without mod_remoteip every connection pays this one comparison.
+    if (remoteip_filter == nullptr || c->master != nullptr || !remoteip_reads_proxy_header(c)) {
+        return DECLINED;
+    }
     void *memory = apr_pcalloc(c->pool, sizeof(PeekState));
     auto *peek = new (memory) PeekState();
     apr_pool_cleanup_register(c->pool, peek, destroy_peek_state, apr_pool_cleanup_null);

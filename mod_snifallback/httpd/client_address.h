@@ -20,6 +20,9 @@ struct ConnectionState;
 // register_hooks: the peeking filter.
 void register_client_address_filter();
 
+// post_config: looks up mod_remoteip's PROXY protocol filter (absent when it is not loaded).
+void find_remoteip_filter();
+
 // pre_connection, after mod_remoteip's: adds the peeking filter where mod_remoteip added its own.
 int watch_proxy_header(conn_rec *c, void *csd);
 

@@ -19,6 +19,7 @@
 #include "httpd/hook_guard.h"
 #include "httpd/nosni_log.h"
 #include "httpd/probe_handler.h"
+#include "httpd/proxy_headers.h"
 #include "httpd/request_action.h"
 #include "httpd/request_forecast.h"
 #include "httpd/server_config.h"
@@ -68,6 +69,8 @@ int finish_configuration(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                      OPENSSL_VERSION_TEXT, OpenSSL_version(OPENSSL_VERSION));
         warn_when_blind(s);
     }
+    find_remoteip_filter();
+    warn_about_proxy_settings(s);
     const VhostAddresses addresses(s);
     index_served_names(pconf, s, addresses);
     int result = resolve_fallback_certificates(pconf, s, addresses);

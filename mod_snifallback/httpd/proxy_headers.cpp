@@ -82,6 +82,22 @@ const char *set_proxy_headers(cmd_parms *cmd, void *, int argc, char *const argv
     return nullptr;
 }
 
+void warn_about_proxy_settings(server_rec *main_server) {
+    if (!startup_summary_wanted()) return;
+    const ModuleSettings &settings = server_config(main_server).module;
+    if (!settings.proxy_headers.empty() && settings.trusted_proxies == nullptr) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main_server,
+                     "SNIF0091: SNIFallbackProxyHeaders without SNIFallbackTrustedProxy: no proxy "
+                     "is believed, and the headers are only removed from every request; name the "
+                     "proxies that end TLS in front of Apache in SNIFallbackTrustedProxy");
+    } else if (settings.proxy_headers.empty() && settings.trusted_proxies != nullptr) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main_server,
+                     "SNIF0092: SNIFallbackTrustedProxy without SNIFallbackProxyHeaders has no "
+                     "effect; name the headers the proxies set, e.g. SNIFallbackProxyHeaders "
+                     "sni=X-TLS-SNI has-sni=X-TLS-Has-SNI");
+    }
+}
+
 const ConnectionState *state_from_proxy_headers(request_rec *r) {
     const ModuleSettings &settings = server_config(r->server).module;
     const ProxyHeaderNames &names = settings.proxy_headers;

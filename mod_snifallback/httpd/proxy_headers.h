@@ -18,6 +18,10 @@ const char *set_trusted_proxy(cmd_parms *cmd, void *, int argc, char *const argv
 // SNIFallbackProxyHeaders sni=Header [has-sni=Header] [ja4=Header] [ja3=Header] (server config).
 const char *set_proxy_headers(cmd_parms *cmd, void *, int argc, char *const argv[]);
 
+// post_config: one of the two directives without the other does not do what it seems to say
+// (SNIF0091, SNIF0092).
+void warn_about_proxy_settings(server_rec *main_server);
+
 // post_read_request, first thing of the module's decision: with SNIFallbackProxyHeaders set,
 // either the state the request's proxy headers describe (from a trusted proxy: a state of its
 // own, in the request's pool, remembered for the later hooks), or null after removing the headers

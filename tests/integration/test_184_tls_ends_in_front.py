@@ -169,6 +169,28 @@ def test_hostile_header_values_stay_escaped_and_bounded(httpd, balancer):
     assert rec["ja4"] is None  # not of a JA4's form: not taken
 
 
+def test_hostile_header_values_stay_escaped_in_logfmt(httpd, balancer):
+    httpd.start(snippet(httpd, trusted="127.0.0.0/8") + "SNIFallbackLogFormat logfmt\n")
+    hostile = 'a" b=c \\ d'
+    request("127.0.0.3", httpd.http_port, sni=None, tls=False,
+            extra_headers=f"X-TLS-SNI: {hostile}\r\n")
+    [line] = httpd.wait_for_log("nosni.json", lambda t: t.endswith("\n")).splitlines()
+    assert ' sni="a\\" b=c \\\\ d" ' in line
+    assert " sni_class=unknown-name " in line and " source=proxy-header " in line
+
+
+@pytest.mark.parametrize("directives, message", [
+    (HEADERS, "SNIF0091: SNIFallbackProxyHeaders without SNIFallbackTrustedProxy: no proxy is "
+              "believed"),
+    ("SNIFallbackTrustedProxy 10.0.0.1\n", "SNIF0092: SNIFallbackTrustedProxy without "
+                                           "SNIFallbackProxyHeaders has no effect"),
+])
+def test_one_of_the_two_directives_alone_is_warned_about(httpd, directives, message):
+    httpd.expected_log = [message]
+    httpd.start(directives)
+    assert message in httpd.error_log()
+
+
 @pytest.mark.parametrize("directive, message", [
     ("SNIFallbackProxyHeaders has-sni=X-A", "SNIFallbackProxyHeaders: name the header that "
                                             "carries the client's SNI (sni=Header)"),
