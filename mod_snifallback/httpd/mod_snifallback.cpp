@@ -120,6 +120,10 @@ void register_hooks(apr_pool_t *) {
     // before the ClientHello is read. Optional hooks exist only when mod_ssl is loaded.
     APR_OPTIONAL_HOOK(ssl, pre_handshake, connection_hook<observe_handshake>, nullptr, nullptr,
                       APR_HOOK_MIDDLE);
+    // post_read_request before any other module's: a client's copies of SNIFallbackProxyHeaders
+    // go before mod_setenvif, mod_rewrite or anything else can act on them.
+    ap_hook_post_read_request(request_hook<remove_untrusted_proxy_headers>, nullptr, nullptr,
+                              APR_HOOK_REALLY_FIRST);
     // post_read_request before mod_ssl's: mod_ssl answers SSLStrictSNIVHostCheck's 403 and
     // SSLVHostSNIPolicy's 421 there, and the module's notice and redirect must answer first.
     ap_hook_post_read_request(request_hook<decide_request>, nullptr, ssl, APR_HOOK_MIDDLE);

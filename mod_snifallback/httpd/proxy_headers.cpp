@@ -36,6 +36,11 @@ void remove_headers(request_rec *r, const ProxyHeaderNames &names) {
     }
 }
 
+// The peer of the connection is the proxy that connected to Apache (mod_remoteip leaves it so).
+bool from_trusted_proxy(const request_rec *r, const ModuleSettings &settings) {
+    return address_in_list(settings.trusted_proxies, r->connection->client_addr);
+}
+
 }  // namespace
 
 const char *set_trusted_proxy(cmd_parms *cmd, void *, int argc, char *const argv[]) {
@@ -98,16 +103,18 @@ void warn_about_proxy_settings(server_rec *main_server) {
     }
 }
 
+int remove_untrusted_proxy_headers(request_rec *r) {
+    const ModuleSettings &settings = server_config(r->server).module;
+    if (settings.proxy_headers.empty()) return DECLINED;
+    if (!from_trusted_proxy(r, settings)) remove_headers(r, settings.proxy_headers);
+    return DECLINED;
+}
+
 const ConnectionState *state_from_proxy_headers(request_rec *r) {
     const ModuleSettings &settings = server_config(r->server).module;
     const ProxyHeaderNames &names = settings.proxy_headers;
-    if (names.empty()) return nullptr;
+    if (names.empty() || !from_trusted_proxy(r, settings)) return nullptr;
     conn_rec *c = r->connection;
-    // The peer of the connection: the proxy that connected to Apache (mod_remoteip leaves it).
-    if (!address_in_list(settings.trusted_proxies, c->client_addr)) {
-        remove_headers(r, names);
-        return nullptr;
-    }
     const auto header = [r](const char *name) {
         return name ? apr_table_get(r->headers_in, name) : nullptr;
     };

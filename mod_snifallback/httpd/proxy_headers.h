@@ -22,10 +22,14 @@ const char *set_proxy_headers(cmd_parms *cmd, void *, int argc, char *const argv
 // (SNIF0091, SNIF0092).
 void warn_about_proxy_settings(server_rec *main_server);
 
-// post_read_request, first thing of the module's decision: with SNIFallbackProxyHeaders set,
-// either the state the request's proxy headers describe (from a trusted proxy: a state of its
-// own, in the request's pool, remembered for the later hooks), or null after removing the headers
-// (from anyone else). Null, and nothing done, when the directive is not set.
+// post_read_request, before every other module's: removes the SNIFallbackProxyHeaders headers
+// from a request that does not come from a trusted proxy, so that no module or application sees
+// a client's forgery (mod_setenvif, mod_rewrite, CGI, a backend).
+int remove_untrusted_proxy_headers(request_rec *r);
+
+// post_read_request, first thing of the module's decision: for a request from a trusted proxy
+// that carries SNIFallbackProxyHeaders, the state they describe (a state of its own, in the
+// request's pool, remembered for the later hooks); null otherwise.
 const ConnectionState *state_from_proxy_headers(request_rec *r);
 
 // The state a request's proxy headers described, if state_from_proxy_headers made one.

@@ -31,12 +31,14 @@ def snippet(httpd, trusted: str = PROXY) -> str:
 </VirtualHost>
 """ for name in ("default.test", "a.test"))
     return (f"LoadModule remoteip_module {MODULES_DIR}/mod_remoteip.so\n"
+            f"LoadModule setenvif_module {MODULES_DIR}/mod_setenvif.so\n"
+            "SetEnvIf X-TLS-Has-SNI ^0$ SAW_NO_SNI=yes\n"
             "SNIFallbackLog logs/nosni.json\n"
             "SNIFallbackClients no-sni ip-literal unknown-name\n"
             f"SNIFallbackTrustedProxy {trusted}\n" + HEADERS +
             f"RemoteIPHeader X-Forwarded-For\nRemoteIPInternalProxy {PROXY}\n"
             'CustomLog logs/headers.log "%a sni=[%{X-TLS-SNI}i] has=[%{X-TLS-Has-SNI}i] '
-            'ja4=[%{X-TLS-JA4}i] %>s"\n'
+            'ja4=[%{X-TLS-JA4}i] env=[%{SAW_NO_SNI}e] %>s"\n'
             "<Location /snif-status>\n    SetHandler snifallback-status\n</Location>\n" + vhosts)
 
 
@@ -128,6 +130,10 @@ def test_clients_behind_a_tls_ending_proxy_are_classified_counted_and_handled(ht
     assert doc["requests"]["no_sni"] == 1 and doc["requests"]["ip_literal"] == 1
     assert doc["requests"]["unknown_name"] == 1 and doc["requests"]["notice"] == 3
     assert doc["connections"]["tls"] == 0  # Apache itself saw no TLS at all
+    # what the proxy said is there for the trusted proxy's requests (mod_setenvif sees it too)
+    lines = httpd.wait_for_log("headers.log", lambda t: "127.0.0.5 " in t).splitlines()
+    assert ("127.0.0.2 sni=[] has=[0] ja4=[t13d1516h2_8daaf6152771_02713d6af862] env=[yes] 403"
+            in lines)
     assert sorted(c["client_ip"] for c in doc["clients"]) == ["127.0.0.1", "127.0.0.2",
                                                               "127.0.0.4"]
 
@@ -144,8 +150,10 @@ def test_a_client_cannot_forge_its_class(httpd, balancer):
     assert doc["requests"]["no_sni"] == doc["requests"]["notice"] == 0
     assert doc["clients"] == []
     lines = httpd.wait_for_log("headers.log", lambda t: "127.0.0.4 " in t).splitlines()
-    assert "127.0.0.3 sni=[-] has=[-] ja4=[-] 200" in lines  # the application never saw them
-    assert "127.0.0.4 sni=[a.test] has=[1] ja4=[t13d1516h2_8daaf6152771_02713d6af862] 200" in lines
+    # neither mod_setenvif nor the application ever saw them
+    assert "127.0.0.3 sni=[-] has=[-] ja4=[-] env=[-] 200" in lines
+    assert ("127.0.0.4 sni=[a.test] has=[1] ja4=[t13d1516h2_8daaf6152771_02713d6af862] env=[-] "
+            "200") in lines
     assert httpd.log("nosni.json") == ""
 
 
@@ -153,7 +161,7 @@ def test_without_a_trusted_proxy_the_headers_are_removed_from_everyone(httpd, ba
     httpd.start(snippet(httpd, trusted="192.0.2.1"))
     assert request("127.0.0.2", balancer.port, sni=None) == 200
     line = httpd.wait_for_log("headers.log", lambda t: "127.0.0.2 " in t).splitlines()[-1]
-    assert line == "127.0.0.2 sni=[-] has=[-] ja4=[-] 200"
+    assert line == "127.0.0.2 sni=[-] has=[-] ja4=[-] env=[-] 200"
     assert status(httpd)["requests"]["no_sni"] == 0
 
 
