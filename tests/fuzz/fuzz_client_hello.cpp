@@ -1,8 +1,8 @@
 // libFuzzer target over the ClientHello parser and both fingerprints (and the other parsers of
 // bytes a client controls: the PROXY protocol header, a proxy's header values): arbitrary bytes
-// in, never a crash, an out-of-bounds read (ASan) or undefined behaviour (UBSan); a few invariants besides.
-// Built with clang -fsanitize=fuzzer,address,undefined by scripts/fuzz.sh; the same file also
-// builds with a small replay main (fuzz_replay.cpp) under any compiler, so it cannot rot.
+// in, never a crash, an out-of-bounds read (ASan) or undefined behaviour (UBSan); a few invariants
+// besides. Built with clang -fsanitize=fuzzer,address,undefined by scripts/fuzz.sh; the same file
+// also builds with a small replay main (fuzz_replay.cpp) under any compiler, so it cannot rot.
 #include <cstddef>
 #include <cstdint>
 #include <algorithm>
