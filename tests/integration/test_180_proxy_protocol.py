@@ -15,7 +15,9 @@ from snifharness.process import run
 from snifharness.records import json_records
 
 CLIENTS = ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"]
+# mod_reqtimeout as Debian enables it: its filter sits next to the module's, below mod_remoteip's.
 SNIPPET = (f"LoadModule remoteip_module {MODULES_DIR}/mod_remoteip.so\n"
+           f"LoadModule reqtimeout_module {MODULES_DIR}/mod_reqtimeout.so\n"
            "SNIFallbackLog logs/nosni.json\n"
            "<Location /snif-status>\n    SetHandler snifallback-status\n</Location>\n")
 # The PROXY protocol on the TLS address only (its first vhost): the plain-HTTP port stays direct,
