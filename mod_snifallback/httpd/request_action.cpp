@@ -169,7 +169,8 @@ void set_environment(request_rec *r, const ConnectionState &state) {
 
 int decide_request(request_rec *r) {
     // With SNIFallbackProxyHeaders, a trusted proxy's facts replace the connection's (its own TLS
-    // is the proxy's, not the client's); anyone else's copies of those headers are removed here.
+    // is the proxy's, not the client's); anyone else's copies of those headers are gone already
+    // (remove_untrusted_proxy_headers).
     const ConnectionState *state = state_from_proxy_headers(r);
     if (state == nullptr) state = connection_state(r->connection);
     if (state == nullptr) return DECLINED;
