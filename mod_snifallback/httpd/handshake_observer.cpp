@@ -11,6 +11,8 @@
 #include "httpd/nosni_log.h"
 #include "httpd/server_config.h"
 #include "httpd/shared_stats.h"
+#include "httpd/session_isolation.h"
+#include "httpd/tls_floor.h"
 #include "httpd/tls_profile.h"
 
 namespace snifallback::glue {
@@ -51,28 +53,34 @@ void observe_client_hello(ConnectionState &state, SSL *ssl, const unsigned char 
     }
     ClientHello hello;
     state.parse_error = parse_client_hello_message(buf, len, hello);
-    if (state.parse_error != ParseError::ok) {
-        // OpenSSL decides whether the hello is acceptable; we only lose our view of it.
+    if (state.parse_error == ParseError::ok) {
+        if (!state.classified) classify(state, hello.sni_present, hello.sni);
+        if (wants_fingerprint(state)) {
+            state.ja3 = ja3_string(hello);
+            state.ja3_hash = ja3_hash(state.ja3);
+            state.ja4 = ja4(hello);
+        }
+        if (state.is_fallback()) {
+            state.offered_max_version = hello.highest_version;
+            state.offered_alpn = std::move(hello.alpn);  // last use of `hello`
+        }
+    } else {
+        // OpenSSL decides whether the hello is acceptable; we only lose our view of it. The class
+        // comes from the scan when it could read the server_name extension, else from OpenSSL.
         ap_log_cerror(APLOG_MARK, APLOG_DEBUG, 0, state.connection,
                       "SNIF0002: ClientHello not understood (%s); SNI will be asked of OpenSSL "
                       "once the handshake completes",
                       to_string(state.parse_error));
-        return;
     }
-    if (!state.classified) classify(state, hello.sni_present, hello.sni);
-    if (wants_fingerprint(state)) {
-        state.ja3 = ja3_string(hello);
-        state.ja3_hash = ja3_hash(state.ja3);
-        state.ja4 = ja4(hello);
+    // Before OpenSSL looks the session up: sessions of fallback clients, and of hellos whose SNI
+    // could not be read, live in contexts of their own, whatever the certificate.
+    if (!state.classified || state.is_fallback()) isolate_fallback_sessions(state, ssl);
+    // Before OpenSSL picks the version and the cipher. A hello whose class is not known gets
+    // nothing: the profile only ever widens.
+    if (state.selected_at_handshake() && state.tls_profile != nullptr) {
+        apply_tls_profile(state, ssl);
+        state.profile_applied = true;
     }
-    if (!state.is_fallback()) return;
-    state.offered_max_version = hello.highest_version;
-    state.offered_alpn = std::move(hello.alpn);  // last use of `hello`
-    if (!state.selected_at_handshake()) return;
-    // Before OpenSSL looks the session up: fallback sessions live in a context of their own.
-    isolate_fallback_sessions(state, ssl);
-    // Before OpenSSL picks the version and the cipher.
-    apply_tls_profile(state, ssl);
 }
 
 // Both Finished messages passed: the handshake is complete. Negotiated facts are read from the SSL
@@ -83,6 +91,7 @@ void note_established(ConnectionState &state, SSL *ssl) {
         classify(state, name != nullptr, name ? name : "");
     }
     state.outcome = "established";
+    if (state.is_fallback()) note_negotiated_tls(state, ssl);
     state.tls_version = SSL_get_version(ssl);
     state.tls_version_number = SSL_version(ssl);
     if (const SSL_CIPHER *cipher = SSL_get_current_cipher(ssl)) {
