@@ -80,11 +80,11 @@ enum class SniScan { present, absent, unknown };
 SniScan scan_for_sni(const std::uint8_t *data, std::size_t size,
                      std::string_view *host_name = nullptr) noexcept;
 
-// An SSLv2-format ClientHello message, as OpenSSL's message callback hands over an SSL 2.0-compatible
-// hello (with version SSL2_VERSION and content type 0): type 1, version, cipher-spec length,
-// session-id length, challenge length (2 bytes each), the cipher specs (3 bytes each), session id
-// and challenge, and nothing after. Lengths are checked as OpenSSL checks them (specs a non-zero
-// multiple of 3, session id at most 32 bytes, challenge 16 to 32 bytes).
+// An SSLv2-format ClientHello message, as OpenSSL's message callback hands over an
+// SSL 2.0-compatible hello (with version SSL2_VERSION and content type 0): type 1, version,
+// cipher-spec length, session-id length, challenge length (2 bytes each), the cipher specs (3 bytes
+// each), session id and challenge, and nothing after. Lengths are checked as OpenSSL checks them
+// (specs a non-zero multiple of 3, session id at most 32 bytes, challenge 16 to 32 bytes).
 ParseError parse_sslv2_client_hello_message(const std::uint8_t *data, std::size_t size,
                                             ClientHello &out);
 

@@ -108,10 +108,19 @@ const char *redirect_location(request_rec *r, const ActionSetting &action) {
         evaluated = "";
     }
     const std::string target = safe_redirect_target(action.redirect_origin, evaluated);
+    // The origin was checked at configuration time and the target keeps it; checked again here,
+    // where the expression has been evaluated, so no Location is ever anything but http(s).
+    if (!is_http_url(target)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "SNIF0062: SNIFallbackAction redirect: the URL is not http or https; no "
+                      "redirect is sent (500)");
+        return nullptr;
+    }
     return apr_pstrmemdup(r->pool, target.data(), target.size());
 }
 
 int answer_redirect(request_rec *r, const ActionSetting &action, const RequestState &decided) {
+    if (decided.target == nullptr) return HTTP_INTERNAL_SERVER_ERROR;
     apr_table_setn(r->err_headers_out, "Location", decided.target);
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
     return action.redirect_status;
@@ -186,23 +195,26 @@ int hold_floor(request_rec *r, const ConnectionState &state, const server_rec *d
                       destination->server_hostname, destination->server_hostname,
                       state.tls_version.c_str(), state.cipher.c_str(), why.c_str());
     } else {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "SNIF0060: request for %s refused: the fallback TLS profile let in %s with "
-                      "%s, which that vhost's own settings refuse (%s); answering with %s",
-                      destination && destination->server_hostname ? destination->server_hostname
-                                                                  : "?",
-                      state.tls_version.c_str(), state.cipher.c_str(), why.c_str(),
-                      decided.decision.kind == Decision::Kind::notice     ? "its notice"
-                      : decided.decision.kind == Decision::Kind::redirect ? "its redirect"
-                                                                          : "421");
+        ap_log_rerror(
+            APLOG_MARK, APLOG_INFO, 0, r,
+            "SNIF0060: request for %s refused: the fallback TLS profile let in %s with "
+            "%s, which that vhost's own settings refuse (%s); answering with %s",
+            destination && destination->server_hostname ? destination->server_hostname : "?",
+            state.tls_version.c_str(), state.cipher.c_str(), why.c_str(),
+            decided.decision.kind == Decision::Kind::notice     ? "its notice"
+            : decided.decision.kind == Decision::Kind::redirect ? "its redirect"
+                                                                : "421");
     }
     switch (decided.decision.kind) {
-        case Decision::Kind::notice: return answer_notice(r, settings);
+        case Decision::Kind::notice:
+            return answer_notice(r, settings);
         case Decision::Kind::redirect:
+            if (decided.target == nullptr) return HTTP_MISDIRECTED_REQUEST;
             apr_table_setn(r->err_headers_out, "Location", decided.target);
             apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
             return settings.action.redirect_status;
-        default: return HTTP_MISDIRECTED_REQUEST;
+        default:
+            return HTTP_MISDIRECTED_REQUEST;
     }
 }
 
@@ -244,8 +256,8 @@ int decide_request(request_rec *r) {
     // One check for the Host's vhost and a route's target: where the request would be served.
     const bool routes = decided.enforced && decided.decision.kind == Decision::Kind::vhost &&
                         decided.route_to != nullptr;
-    const int floor = hold_floor(r, *state, routes ? decided.route_to : r->server, config.vhost,
-                                 decided);
+    const int floor =
+        hold_floor(r, *state, routes ? decided.route_to : r->server, config.vhost, decided);
     if (floor != DECLINED) return floor;
     if (!decided.enforced) {  // reported: the response is left alone, no route is taken
         decided.route_to = nullptr;
