@@ -111,3 +111,23 @@ def test_unknown_names_resume_only_under_the_same_name(httpd, tmp_path):
     assert reused(handshake(httpd, "x.example", args, sess_in=session))
     assert not reused(handshake(httpd, "y.example", args, sess_in=session))
     assert not reused(handshake(httpd, None, args, sess_in=session))
+
+
+@pytest.mark.parametrize("version", ["-tls1", "-tls1_1"])
+def test_a_named_client_cannot_resume_a_profile_session_at_tls1(httpd, tmp_path, version):
+    """A session the profile let in at TLS 1.0/1.1, offered by a client that names a served site:
+    no resumption, and the full handshake meets that vhost's own settings, which refuse it."""
+    httpd.start(LOG + PROFILE)
+    httpd.expected_log = EXPECTED
+    args = [version, "-cipher", "AES128-SHA:@SECLEVEL=0"]
+    session = tmp_path / "old.pem"
+    out = handshake(httpd, None, args, sess_out=session)
+    assert "Cipher is AES128-SHA" in out, out[-600:]
+    for name in ("default.test", "a.test"):
+        done = httpd.s_client(get(name), servername=name, args=args + ["-sess_in", str(session)])
+        text = done.stdout.decode(errors="replace")
+        # s_client prints the session it offered even when the handshake fails: the verdict is
+        # the server's alert and the absence of any response
+        assert not reused(text), text[-600:]
+        assert b"alert" in done.stderr, done.stderr[-400:]
+        assert status(text) is None
