@@ -1,5 +1,6 @@
 """The per-request floor: a connection the fallback TLS profile let in never reaches a vhost whose
 own SSLProtocol, SSLCipherSuite or security level refuse what it negotiated (issue 28)."""
+import json
 import re
 
 import pytest
@@ -124,8 +125,13 @@ def test_http2_streams_meet_the_floor(httpd):
 
 
 def test_the_forecast_tells_floor_vhosts_apart(httpd):
-    httpd.start(LOG + PROFILE + "SSLVHostSNIPolicy authonly\n", vhost_extra={"a.test": OPEN})
+    status = '<Location "/snif-status">\n    SetHandler snifallback-status\n</Location>\n'
+    httpd.start(LOG + PROFILE + "SSLVHostSNIPolicy authonly\n" + status,
+                vhost_extra={"a.test": OPEN})
     httpd.expected_log = EXPECTED
+    doc = json.loads(httpd.curl("/snif-status?json", sni="b.test")[0].body)
+    assert doc["vhosts"]["default.test"]["forecast"] == "tls-floor"
+    assert doc["vhosts"]["a.test"]["forecast"] == "served"
     log = httpd.new_error_log()
     assert re.search(r"SNIF0035: requests without SNI for default\.test \([^)]*\) get: tls-floor",
                      log), log
