@@ -1,10 +1,13 @@
 """SSLv2-format (SSL 2.0-compatible) ClientHellos, as Java 6 sends its first hello by default: seen,
 counted, classified no-sni, recorded with the offered version and ciphers, given the fallback
 profile, fingerprinted (issue 28). OpenSSL 3 accepts such a hello when the profile allows TLS 1.0
-at security level 0; no Debian 12 client emits one (OpenSSL, GnuTLS and NSS dropped it), so the
-hello is built byte for byte and sent over a plain socket."""
+at security level 0. Java 6's hello is built byte for byte and sent over a plain socket; Debian
+12's OpenJDK 17 still sends one when a program enables SSLv2Hello with TLSv1 (OpenSSL, GnuTLS and
+NSS clients no longer can), and completes the handshake and a request."""
 import json
+import shutil
 import socket
+import subprocess
 
 import pytest
 
@@ -83,3 +86,58 @@ def test_the_offered_version_is_recorded(httpd, version):
     rec = handshake_record(httpd)
     assert rec["tls_offered_max"] == {0x0300: "SSLv3", 0x0302: "TLSv1.1"}[version]
     assert rec["ja3"].startswith(str(version) + ",")
+
+
+JAVA_CLIENT = r"""
+import javax.net.ssl.*;
+import java.io.*;
+import java.security.Security;
+import java.security.cert.X509Certificate;
+
+// A client as old Java programs are: first hello in the SSLv2 format, TLS 1.0, no SNI (an address).
+public class SslV2HelloClient {
+    public static void main(String[] args) throws Exception {
+        Security.setProperty("jdk.tls.disabledAlgorithms", "");
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, new TrustManager[] {new X509TrustManager() {
+            public void checkClientTrusted(X509Certificate[] c, String s) {}
+            public void checkServerTrusted(X509Certificate[] c, String s) {}
+            public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
+        }}, null);
+        try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1",
+                Integer.parseInt(args[0]))) {
+            s.setEnabledProtocols(new String[] {"SSLv2Hello", "TLSv1"});
+            s.startHandshake();
+            System.out.println(s.getSession().getProtocol() + " " + s.getSession().getCipherSuite());
+            OutputStream out = s.getOutputStream();
+            out.write(("GET / HTTP/1.1\r\nHost: " + args[1] + "\r\nConnection: close\r\n\r\n")
+                    .getBytes("US-ASCII"));
+            out.flush();
+            System.out.println(new BufferedReader(new InputStreamReader(s.getInputStream()))
+                    .readLine());
+        }
+    }
+}
+"""
+
+
+@pytest.mark.parametrize("host, status", [("legacy.test", "200"), ("default.test", "421")])
+def test_openjdk_sends_an_sslv2_hello_and_gets_the_profile(httpd, host, status):
+    java = shutil.which("java")
+    if java is None:
+        pytest.skip("no java (scripts/deps.sh installs openjdk-17-jdk-headless)")
+    source = httpd.root / "SslV2HelloClient.java"
+    source.write_text(JAVA_CLIENT)
+    httpd.start(LOG + PROFILE + "SSLVHostSNIPolicy authonly\n", vhost_extra={
+        "legacy.test": 'SSLProtocol all\nSSLCipherSuite "DEFAULT:@SECLEVEL=0"'})
+    httpd.expected_log = EXPECTED
+    done = subprocess.run([java, str(source), str(httpd.https_port), host], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-800:]
+    negotiated, line = done.stdout.splitlines()[:2]
+    assert negotiated.startswith("TLSv1 TLS_"), done.stdout
+    assert line == f"HTTP/1.1 {status} " + {"200": "OK", "421": "Misdirected Request"}[status]
+    rec = handshake_record(httpd)
+    assert rec["sni_class"] == "no-sni" and rec["tls_version"] == "TLSv1"
+    assert rec["outcome"] == "established"
+    assert rec["ja3"].startswith("769,") and rec["ja3"].endswith(",,,")
