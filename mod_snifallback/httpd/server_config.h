@@ -23,6 +23,7 @@
 #include "core/client_class.h"
 #include "core/forecast.h"
 #include "core/name_index.h"
+#include "core/tls_floor.h"
 #include "httpd/log_writer.h"
 
 namespace snifallback::glue {
@@ -39,11 +40,24 @@ struct DirectiveSource {
     unsigned line = 0;
 };
 
+// SNIFallbackProxyHeaders: the request headers in which a trusted proxy that ended TLS passes on
+// what the client's ClientHello said. Unset when sni is null.
+struct ProxyHeaderNames {
+    const char *sni = nullptr;
+    const char *has_sni = nullptr;
+    const char *ja4 = nullptr;
+    const char *ja3 = nullptr;
+
+    bool empty() const noexcept { return sni == nullptr; }
+};
+
 struct ModuleSettings {
     FingerprintMode fingerprint = FingerprintMode::unset;
     LogFormat log_format = LogFormat::unset;
     LogTarget log_target;              // SNIFallbackLog; Kind::none when unset
     std::uint32_t inventory_size = 0;  // SNIFallbackInventorySize; 0 = unset
+    apr_array_header_t *trusted_proxies = nullptr;  // SNIFallbackTrustedProxy: apr_ipsubnet_t *
+    ProxyHeaderNames proxy_headers;                 // SNIFallbackProxyHeaders
 
     FingerprintMode effective_fingerprint() const noexcept;
     LogFormat effective_log_format() const noexcept;
@@ -106,6 +120,8 @@ struct VhostSettings {
     ProbeUrls probe;
     FallbackCertificateSetting fallback_certificate;
     TlsProfileSetting tls_profile;
+    // SNIFallbackHealthCheckFrom: apr_ipsubnet_t *; the address's first vhost's applies.
+    apr_array_header_t *health_check_from = nullptr;
 
     int effective_notice_status() const noexcept;
     ClientClassSet effective_clients() const noexcept;
@@ -124,6 +140,7 @@ struct StartupState {
     Forecast forecast_without_action = Forecast::served;  // forecast.h), and mod_ssl's part
     const NameIndex *served_names = nullptr;        // on an address's default vhost: the names
                                                     // its vhosts serve, for SNI classification
+    const TlsFloor *tls_floor = nullptr;  // what its own TLS settings accept (tls_floor.h)
 };
 
 struct ServerConfig {

@@ -242,6 +242,7 @@ def test_promtool_accepts_the_exposition_with_hostile_server_names(httpd):
         "snifallback_build_info": "gauge", "snifallback_tls_connections_total": "counter",
         "snifallback_fallback_hellos_total": "counter",
         "snifallback_fallback_connections_total": "counter",
+        "snifallback_health_check_connections_total": "counter",
         "snifallback_fallback_requests_total": "counter",
         "snifallback_inventory_clients": "gauge", "snifallback_inventory_capacity": "gauge",
         "snifallback_log_records_dropped_total": "counter",
@@ -264,8 +265,8 @@ def test_prometheus_reads_hostile_server_names_back(httpd, prometheus):
 def readme_queries() -> list[str]:
     """The PromQL of the README's "Prometheus" subsection: one query a line, # comments."""
     text = README.read_text()
-    section = text[text.index("\n### Prometheus\n"):]
-    section = section[:section.index("\n## ")]  # not the fleet queries of "Many servers"
+    start = text.index("\n### Prometheus\n")
+    section = text[start:text.index("\n## ", start)]  # "Many servers" has fleet-wide queries
     blocks = re.findall(r"```promql\n(.*?)```", section, re.S)
     return [line for block in blocks for line in block.splitlines()
             if line.strip() and not line.lstrip().startswith("#")]

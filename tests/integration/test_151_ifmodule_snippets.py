@@ -48,6 +48,8 @@ def as_test_config(httpd, pki, text: str) -> str:
         cert, key = pki.leaf(site)
         text = text.replace(f"/etc/ssl/certs/{site}.pem", str(cert))
         text = text.replace(f"/etc/ssl/private/{site}.key", str(key))
+    if "RemoteIP" in text and "remoteip_module" not in text:  # a2enmod remoteip, as it says
+        text = f"LoadModule remoteip_module {MODULES_DIR}/mod_remoteip.so\n" + text
     return f'Define APACHE_LOG_DIR "{httpd.root}/logs"\n' + AUTHZ_HOST + text
 
 
