@@ -6,13 +6,17 @@
 #
 # `apxs -c file.cpp` silently makes an empty module: apxs compiles only *.c. So the C++ sources are
 # compiled with APR's libtool in C++ mode and apxs only links the objects, with libstdc++ and OpenSSL.
-# Environment: APXS (default apxs), CXX (default g++), OUT (build directory).
+# Environment: APXS (default apxs), CXX (default g++, through ccache when it is installed),
+# OUT (build directory), JOBS (files compiled at once, default 2).
 set -euo pipefail
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 out=${OUT:-$src/build-apxs}
 apxs=${APXS:-apxs}
-cxx=${CXX:-g++}
+read -r -a cxx <<<"${CXX:-g++}"
+# ccache, when there, makes a second build of the same tree (the test, a rebuild) take seconds.
+if [ -z "${CXX:-}" ] && command -v ccache >/dev/null 2>&1; then cxx=(ccache "${cxx[@]}"); fi
+jobs=${JOBS:-2}
 install=0
 case "${1:-}" in
   --install) install=1 ;;
@@ -39,27 +43,24 @@ quietly() {  # quietly COMMAND...: runs it into the log; on failure shows the lo
   fi
 }
 objects=()
-compile() {  # compile SOURCE OBJECT-STEM [extra flags...]
+compile() {  # compile SOURCE OBJECT-STEM [extra flags...]: JOBS at a time, in the background
   local source=$1 stem=$2
   shift 2
-  quietly "${libtool[@]}" --silent --mode=compile --tag=CXX "$cxx" "${cxxflags[@]}" \
-    -I"$src/mod_snifallback" "$@" -c "$source" -o "$stem.lo"
+  while (($(jobs -rp | wc -l) >= jobs)); do wait -n || exit 1; done
+  quietly "${libtool[@]}" --silent --mode=compile --tag=CXX "${cxx[@]}" "${cxxflags[@]}" \
+    -I"$src/mod_snifallback" "$@" -c "$source" -o "$stem.lo" &
   objects+=("$stem.lo")
 }
-# Objects are named after their sources, so no two files of the core and the glue may share a
-# name (libtool would put both objects in one place).
-stems=$(for f in "$src"/mod_snifallback/{core,httpd}/*.cpp; do basename "${f%.cpp}"; done)
-if dupes=$(sort <<<"$stems" | uniq -d) && [ -n "$dupes" ]; then
-  echo "apxs-build: core and glue files share names: $dupes" >&2
-  exit 1
-fi
+# Objects are named after their folder and source (core_tls_floor, httpd_tls_floor): the core
+# and the glue may hold files of the same name.
 # The core is compiled without any httpd or APR include directory, as in the CMake build.
 for f in "$src"/mod_snifallback/core/*.cpp; do
-  compile "$f" "$(basename "${f%.cpp}")"
+  compile "$f" "core_$(basename "${f%.cpp}")"
 done
 for f in "$src"/mod_snifallback/httpd/*.cpp; do
-  compile "$f" "$(basename "${f%.cpp}")" -I"$httpd_include" "${apr_flags[@]}"
+  compile "$f" "httpd_$(basename "${f%.cpp}")" -I"$httpd_include" "${apr_flags[@]}"
 done
+while (($(jobs -rp | wc -l) > 0)); do wait -n || exit 1; done
 quietly "$apxs" -c -o mod_snifallback.la "${objects[@]}" -lstdc++ -lssl -lcrypto
 echo "built $out/.libs/mod_snifallback.so"
 

@@ -15,7 +15,7 @@ SOURCE = Path(os.environ.get("SNIFALLBACK_SOURCE_DIR", Path(__file__).resolve().
 def apxs_module():
     out = Path(tempfile.mkdtemp(prefix="snif-apxs-"))
     done = subprocess.run([str(SOURCE / "scripts" / "apxs-build.sh")], env={**os.environ,
-                          "OUT": str(out)}, capture_output=True, text=True, timeout=600)
+                          "OUT": str(out)}, capture_output=True, text=True, timeout=1500)
     assert done.returncode == 0, done.stdout + done.stderr
     # quiet on success: one line, no libtool chatter, no link command
     assert done.stdout == f"built {out}/.libs/mod_snifallback.so\n" and done.stderr == "", \
