@@ -76,6 +76,12 @@ const char *set_inventory_size(cmd_parms *cmd, void *, const char *arg) {
     return nullptr;
 }
 
+const char *set_server_status(cmd_parms *cmd, void *, int on) {
+    if (const char *error = check_scope(cmd, Scope::server_only)) return error;
+    server_config(cmd->server).module.server_status = on ? 1 : 0;
+    return nullptr;
+}
+
 const char *set_clients(cmd_parms *cmd, void *, int argc, char *const argv[]) {
     if (const char *error = check_scope(cmd, Scope::server_or_vhost_not_directory)) return error;
     if (argc < 1) {
@@ -126,8 +132,7 @@ const command_rec directives[] = {
                "SNIFallbackCertificate ServerName[:port] - the SSL vhost whose certificates "
                "handshakes without SNI get on this address (server config or the address's "
                "first vhost)"),
-    AP_INIT_TAKE_ARGV("SNIFallbackProtocol", as_cmd_func(set_fallback_protocol), nullptr,
-                      RSRC_CONF,
+    AP_INIT_TAKE_ARGV("SNIFallbackProtocol", as_cmd_func(set_fallback_protocol), nullptr, RSRC_CONF,
                       "SNIFallbackProtocol [+-]protocol ... - protocols of fallback handshakes, in "
                       "SSLProtocol's syntax (server config or the address's first vhost)"),
     SNIF_TAKE1("SNIFallbackCipherSuite", set_fallback_cipher_suite, RSRC_CONF,
@@ -153,6 +158,9 @@ const command_rec directives[] = {
     SNIF_TAKE1("SNIFallbackInventorySize", set_inventory_size, RSRC_CONF,
                "SNIFallbackInventorySize N - how many of the most frequent clients without SNI "
                "the shared inventory keeps (default 64)"),
+    AP_INIT_FLAG("SNIFallbackServerStatus", as_cmd_func(set_server_status), nullptr, RSRC_CONF,
+                 "SNIFallbackServerStatus on|off - whether mod_status's /server-status shows the "
+                 "module's totals (default on)"),
     AP_INIT_TAKE1("SNIFallbackProbePixel", as_cmd_func(set_probe_url), probe_url(ProbeUrl::pixel),
                   RSRC_CONF,
                   "SNIFallbackProbePixel URL - the SNI-only HTTPS URL of the probe's image "
