@@ -102,7 +102,7 @@ void register_hooks(apr_pool_t *) {
     // built the SSL_CTXs.
     ap_hook_post_config(configuration_hook<finish_configuration>, ssl, nullptr, APR_HOOK_MIDDLE);
     // child_init: each child attaches to the inventory's mutex.
-    ap_hook_child_init(configuration_hook<stats_child_init>, nullptr, nullptr, APR_HOOK_MIDDLE);
+    ap_hook_child_init(child_hook<stats_child_init>, nullptr, nullptr, APR_HOOK_MIDDLE);
     // mod_ssl's pre_handshake, right after SSL_new() for each inbound connection: the only point
     // before the ClientHello is read. Optional hooks exist only when mod_ssl is loaded.
     APR_OPTIONAL_HOOK(ssl, pre_handshake, connection_hook<observe_handshake>, nullptr, nullptr,
