@@ -7,6 +7,8 @@ import socket
 import ssl
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from snifharness.apache import MODULES_DIR
 from snifharness.clients import https_get
 from snifharness.httpd import vhost_block
@@ -53,8 +55,12 @@ def new_connection(port: int) -> int:
     return 1 if raw.startswith(b"HTTP/1.1 200 ") else 0
 
 
-def test_old_and_new_generation_counts_add_up_across_a_graceful_restart(httpd):
-    httpd.start(STATUS)
+# The mechanism of the inventory's mutex (`Mutex`): the default, and SysV semaphores, which are
+# removed with the pool that created them: a mutex made per generation would vanish under the old
+# generation's children at the restart, and their inventory updates with it.
+@pytest.mark.parametrize("mutex", ["default", "sysvsem"])
+def test_old_and_new_generation_counts_add_up_across_a_graceful_restart(httpd, mutex):
+    httpd.start(STATUS + f"Mutex {mutex} snifallback-inventory\n")
     old = [no_sni_connection(httpd.https_port) for _ in range(LINGERING)]
     httpd.graceful()
     with ThreadPoolExecutor(12) as pool:
