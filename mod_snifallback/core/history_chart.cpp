@@ -154,8 +154,11 @@ void append_legend(std::string &out) {
     struct Place {
         std::int64_t x, y;
     };
+    // One place per fallback class, in fallback_classes' order, then the share's.
     constexpr Place at[] = {
         {plot_left, 14}, {plot_left + 100, 14}, {plot_left + 220, 14}, {plot_left, 34}};
+    static_assert(std::size(at) == fallback_class_count + 1,
+                  "every fallback class needs a place in the chart's legend");
     const auto item = [&](Place place, const SeriesStyle &style, const char *width,
                           std::string_view label) {
         out +=
