@@ -194,7 +194,8 @@ void assign_slots(server_rec *main_server) {
         while (next_free < used && !reclaimable(next_free)) ++next_free;
         std::uint32_t slot = next_free;
         if (slot < used) {
-            by_name.erase(slot_name(shared.vhosts[slot].name));
+            const auto previous = by_name.find(slot_name(shared.vhosts[slot].name));
+            if (previous != by_name.end() && previous->second == slot) by_name.erase(previous);
             ++next_free;
         } else if (used < area.vhost_capacity) {
             slot = used++;
