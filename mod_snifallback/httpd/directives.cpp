@@ -149,10 +149,11 @@ const command_rec directives[] = {
     AP_INIT_TAKE_ARGV("SNIFallbackProtocol", as_cmd_func(set_fallback_protocol), nullptr, RSRC_CONF,
                       "SNIFallbackProtocol [+-]protocol ... - protocols of fallback handshakes, in "
                       "SSLProtocol's syntax (server config or the address's first vhost)"),
-    SNIF_TAKE1("SNIFallbackCipherSuite", set_fallback_cipher_suite, RSRC_CONF,
-               "SNIFallbackCipherSuite cipher-string - OpenSSL cipher string (TLS 1.2 and below, "
-               "@SECLEVEL=n allowed) of fallback handshakes (server config or the address's "
-               "first vhost)"),
+    AP_INIT_TAKE12("SNIFallbackCipherSuite", as_cmd_func(set_fallback_cipher_suite), nullptr,
+                   RSRC_CONF,
+                   "SNIFallbackCipherSuite cipher-string [allow-null-anonymous] - OpenSSL cipher "
+                   "string (TLS 1.2 and below, @SECLEVEL=n allowed) of fallback handshakes "
+                   "(server config or the address's first vhost)"),
     AP_INIT_TAKE_ARGV("SNIFallbackAction", as_cmd_func(set_action), nullptr,
                       RSRC_CONF | ACCESS_CONF,
                       "SNIFallbackAction none | notice [file] | redirect url-expr [301|302|303|307|"
@@ -191,12 +192,10 @@ const command_rec directives[] = {
                       "SNIFallbackHealthCheckFrom address|network... - connections from these "
                       "(after mod_remoteip's PROXY protocol handling) are a load balancer's health "
                       "checks: only counted (server config or the address's first vhost)"),
-    AP_INIT_TAKE_ARGV("SNIFallbackTrustedProxy", as_cmd_func(set_trusted_proxy), nullptr,
-                      RSRC_CONF,
+    AP_INIT_TAKE_ARGV("SNIFallbackTrustedProxy", as_cmd_func(set_trusted_proxy), nullptr, RSRC_CONF,
                       "SNIFallbackTrustedProxy address|network... - proxies that end TLS in front "
                       "of Apache and whose SNIFallbackProxyHeaders are believed (server config)"),
-    AP_INIT_TAKE_ARGV("SNIFallbackProxyHeaders", as_cmd_func(set_proxy_headers), nullptr,
-                      RSRC_CONF,
+    AP_INIT_TAKE_ARGV("SNIFallbackProxyHeaders", as_cmd_func(set_proxy_headers), nullptr, RSRC_CONF,
                       "SNIFallbackProxyHeaders sni=Header [has-sni=Header] [ja4=Header] "
                       "[ja3=Header] - request headers in which a trusted proxy passes on the "
                       "client's SNI and fingerprints; removed from everyone else's requests"),
