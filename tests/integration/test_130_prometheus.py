@@ -246,7 +246,7 @@ def test_promtool_accepts_the_exposition_with_hostile_server_names(httpd):
         "snifallback_fallback_requests_total": "counter",
         "snifallback_inventory_clients": "gauge", "snifallback_inventory_capacity": "gauge",
         "snifallback_log_records_dropped_total": "counter",
-        "snifallback_probe_reports_dropped_total": "counter"}
+        "snifallback_log_probe_reports_dropped_total": "counter"}
 
 
 def test_prometheus_reads_hostile_server_names_back(httpd, prometheus):
