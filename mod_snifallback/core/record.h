@@ -7,7 +7,7 @@
 // Keys, in this fixed order (the same in both formats):
 //   every record:     time event client_ip client_port local_ip local_port vhost cert_vhost
 //                     sni_class sni tls_offered_max tls_version cipher alpn ja3 ja3_hash ja4
-//                     outcome
+//                     client_name outcome
 //   event "request" and "probe" add:
 //                     host method uri protocol user_agent action enforced reason status target
 //   event "probe" adds:
@@ -74,10 +74,11 @@ struct RecordLimits {
     static constexpr std::size_t ja3 = 448;  // every real hello we know fits; ja3_hash stays whole
     static constexpr std::size_t ja3_hash = 32;
     static constexpr std::size_t ja4 = 48;
+    static constexpr std::size_t client_name = 96;
     static constexpr std::size_t outcome = 40;
     static constexpr std::size_t host = 255;
     static constexpr std::size_t method = 24;
-    static constexpr std::size_t uri = 736;
+    static constexpr std::size_t uri = 624;  // what is left of max_record_bytes for it
     static constexpr std::size_t protocol = 16;
     static constexpr std::size_t user_agent = 512;
     static constexpr std::size_t action = 16;
@@ -111,6 +112,7 @@ struct Record {
     Text ja3;                                      // JA3 text
     Text ja3_hash;                                 // MD5 of the JA3 text, lower-case hex
     Text ja4;
+    Text client_name;  // the client's name from SNIFallbackClientNames (by JA4, else JA3)
     Text outcome;  // "established", "alert:<name>", "closed"
 
     // Request and probe records:

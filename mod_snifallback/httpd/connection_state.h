@@ -41,6 +41,9 @@ struct ConnectionState {
     std::string ja3;  // JA3 text, empty unless fingerprinted
     std::string ja3_hash;
     std::string ja4;
+    // SNIFallbackClientNames' name for the fingerprints (fallback clients only); null: unknown.
+    // Points into this generation's configuration pool, which outlives the connection.
+    const std::string *client_name = nullptr;
 
     // Handshake progress, seen through the message callback only. The SSL itself is never kept:
     // mod_ssl frees it whenever it gives up on a connection (plain HTTP on the TLS port, errors),

@@ -5,6 +5,7 @@
 #include "core/fingerprint.h"
 #include "core/tls_alert.h"
 #include "core/tls_constants.h"
+#include "httpd/client_names_config.h"
 #include "httpd/connection_state.h"
 #include "httpd/fallback_certificate.h"
 #include "httpd/hook_guard.h"
@@ -66,6 +67,8 @@ void observe_client_hello(ConnectionState &state, SSL *ssl, const unsigned char 
         state.ja4 = ja4(hello);
     }
     if (!state.is_fallback()) return;
+    // Only here, on the fallback path: clients served by name never look a name up.
+    if (!state.ja4.empty()) state.client_name = client_name(state.ja4, state.ja3_hash);
     state.offered_max_version = hello.highest_version;
     state.offered_alpn = std::move(hello.alpn);  // last use of `hello`
     if (!state.selected_at_handshake()) return;

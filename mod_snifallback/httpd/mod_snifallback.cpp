@@ -11,6 +11,7 @@
 
 #include "core/version.h"
 #include "httpd/action_config.h"
+#include "httpd/client_names_config.h"
 #include "httpd/fallback_certificate.h"
 #include "httpd/handshake_observer.h"
 #include "httpd/hook_guard.h"
@@ -31,7 +32,8 @@ namespace {
 // each directive sits where it has an effect. Both checks run, so one test shows every mistake.
 int check_configuration(apr_pool_t *pconf, apr_pool_t *, apr_pool_t *, server_rec *s) {
     const int results[] = {check_fallback_certificates(pconf, s), check_action_targets(pconf, s),
-                           check_tls_profiles(pconf, s), check_probe_locations(pconf, s)};
+                           check_tls_profiles(pconf, s), check_probe_locations(pconf, s),
+                           load_client_names(pconf, s)};
     for (const int result : results) {
         if (result != OK) return result;
     }
@@ -63,6 +65,7 @@ int finish_configuration(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                      "with %s)",
                      OPENSSL_VERSION_TEXT, OpenSSL_version(OPENSSL_VERSION));
         warn_when_blind(s);
+        log_client_names(s);
     }
     const VhostAddresses addresses(s);
     index_served_names(pconf, s, addresses);

@@ -162,6 +162,9 @@ void set_environment(request_rec *r, const ConnectionState &state) {
         apr_table_setn(r->subprocess_env, "SNIFALLBACK_JA3", state.ja3_hash.c_str());
         apr_table_setn(r->subprocess_env, "SNIFALLBACK_JA4", state.ja4.c_str());
     }
+    if (state.client_name) {
+        apr_table_setn(r->subprocess_env, "SNIFALLBACK_CLIENT", state.client_name->c_str());
+    }
 }
 
 }  // namespace

@@ -44,6 +44,9 @@ struct ModuleSettings {
     LogFormat log_format = LogFormat::unset;
     LogTarget log_target;              // SNIFallbackLog; Kind::none when unset
     std::uint32_t inventory_size = 0;  // SNIFallbackInventorySize; 0 = unset
+    // SNIFallbackClientNames: the files (const char *, ServerRoot-relative resolved), in order;
+    // null = unset. The names themselves: client_names_config.h.
+    apr_array_header_t *client_names = nullptr;
 
     FingerprintMode effective_fingerprint() const noexcept;
     LogFormat effective_log_format() const noexcept;
