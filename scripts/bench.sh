@@ -32,6 +32,14 @@
 # util-linux (taskset, setpriv), python3.
 set -euo pipefail
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# `scripts/bench.sh report [options]`: snifallback-report's throughput and memory against jq
+# (scripts/bench/report.py); it needs no server.
+if [ "${1:-}" = report ]; then
+  shift
+  "$(dirname "${BASH_SOURCE[0]}")/deps.sh" bench
+  exec /usr/bin/python3 "$src/scripts/bench/report.py" "$@"
+fi
 build=${SNIFALLBACK_BENCH_HTTPD_BUILD_DIR:-$src/build-bench-httpd}
 
 # What the module does to no-SNI requests in items 3-5 (SNIFallbackAction). Default notice, the

@@ -12,6 +12,8 @@ packages=(
   libssl-dev libssl3 openssl
   cmake g++ make pkg-config libtool-bin
   catch2 libbenchmark-dev
+  # snifallback-report: JSON lines with simdjson, rotated .gz logs with zlib
+  libsimdjson-dev zlib1g-dev
   clang-14 libclang-rt-14-dev
   curl nghttp2-client
   python3 python3-pytest python3-openssl python3-h2 socat
@@ -27,6 +29,8 @@ packages=(
 
 if [ "${1:-}" = bench ]; then
   packages+=(haproxy valgrind util-linux wrk)
+  # scripts/bench/report.py: peak memory (/usr/bin/time -v) and jq, the baseline
+  packages+=(time jq)
 fi
 
 missing=()

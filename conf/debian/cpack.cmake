@@ -104,10 +104,13 @@ redirect.
 .
 The package enables the module (and mod_ssl, which it needs) on installation.
 It also contains snifallback-fp, a command-line tool that prints the JA3 and
-JA4 fingerprints of TLS ClientHellos.")
+JA4 fingerprints of TLS ClientHellos, and snifallback-report, which turns the
+module's logs of one or many servers (plain, rotated .gz, syslog) into the
+table of clients to retire.")
 
 # Depends, as dh_apache2 writes them for Debian's own module packages, plus what dpkg-shlibdeps
-# finds for the libraries the module and snifallback-fp link (libssl3, libstdc++6, libc6, ...).
+# finds for the libraries the module and the two tools link (libssl3, libstdc++6, libc6, and
+# snifallback-report's libsimdjson14 and zlib1g).
 # - apache2-api-20120211: the module ABI (MODULE_MAGIC_NUMBER_MAJOR) it was built against.
 # - apache2-api-20120211-openssl1.1: the ABI of mod_ssl's OpenSSL hooks (mod_ssl_openssl.h, from
 #   apache2-ssl-dev); dh_apache2 adds it to every module built with apache2-ssl-dev, since the

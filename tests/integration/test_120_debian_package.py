@@ -137,7 +137,8 @@ def test_depends_on_the_apache_abi_and_every_linked_library(deb, tmp_path):
     run(["dpkg-deb", "-x", str(deb), str(tmp_path / "root")])
     by_name = {d.split(" ")[0]: d for d in depends}
     root = tmp_path / "root"
-    for binary in (root / str(MODULE).lstrip("/"), root / "usr/bin/snifallback-fp"):
+    for binary in (root / str(MODULE).lstrip("/"), root / "usr/bin/snifallback-fp",
+                   root / "usr/bin/snifallback-report"):
         for library in needed_libraries(binary):
             owners = packages_shipping(library) & by_name.keys()
             assert owners, f"{binary.name} links {library}: no package of it in {depends}"
@@ -155,6 +156,8 @@ def test_files_and_permissions(deb):
         str(MODULE).lstrip("/"): "-rw-r--r--",
         "usr/bin/snifallback-fp": "-rwxr-xr-x",
         "usr/share/man/man1/snifallback-fp.1.gz": "-rw-r--r--",
+        "usr/bin/snifallback-report": "-rwxr-xr-x",
+        "usr/share/man/man1/snifallback-report.1.gz": "-rw-r--r--",
         f"{DOC}/README.md.gz": "-rw-r--r--",
         f"{DOC}/changelog.gz": "-rw-r--r--",
         f"{DOC}/copyright": "-rw-r--r--",
@@ -189,6 +192,7 @@ def test_contents_point_where_they_should(deb, tmp_path):
     load = (root / str(LOAD).lstrip("/")).read_text()
     assert f"LoadModule snifallback_module {MODULE}" in load and "# Depends: ssl" in load
     assert (root / "usr/bin/snifallback-fp").exists()
+    assert (root / "usr/bin/snifallback-report").exists()
     # Debian's copyright format, Apache-2.0, the license text from common-licenses
     copyright_text = (root / DOC / "copyright").read_text()
     assert copyright_text.startswith(
@@ -197,7 +201,8 @@ def test_contents_point_where_they_should(deb, tmp_path):
     assert "/usr/share/common-licenses/Apache-2.0" in copyright_text
     assert Path("/usr/share/common-licenses/Apache-2.0").exists()
     # compressed with gzip -9n: no file name, no time stamp in the header
-    for gz in ("usr/share/man/man1/snifallback-fp.1.gz", f"{DOC}/changelog.gz",
+    for gz in ("usr/share/man/man1/snifallback-fp.1.gz",
+               "usr/share/man/man1/snifallback-report.1.gz", f"{DOC}/changelog.gz",
                f"{DOC}/README.md.gz"):
         header = (root / gz).read_bytes()[:10]
         assert header[:2] == b"\x1f\x8b" and not header[3] & 0x08 and header[4:8] == b"\0\0\0\0", gz
@@ -206,8 +211,14 @@ def test_contents_point_where_they_should(deb, tmp_path):
     man = run(["man", "--warnings", "-l", str(root / "usr/share/man/man1/snifallback-fp.1.gz")],
               env={**os.environ, "MANWIDTH": "80", "LC_ALL": "C.UTF-8"})
     assert "snifallback-fp - print the JA3 and JA4" in man.stdout and not man.stderr, man.stderr
+    man = run(["man", "--warnings", "-l",
+               str(root / "usr/share/man/man1/snifallback-report.1.gz")],
+              env={**os.environ, "MANWIDTH": "80", "LC_ALL": "C.UTF-8"})
+    assert "snifallback-report - the retirement table from" in man.stdout, man.stdout
+    assert not man.stderr, man.stderr
     # the binaries are stripped
-    for binary in (root / str(MODULE).lstrip("/"), root / "usr/bin/snifallback-fp"):
+    for binary in (root / str(MODULE).lstrip("/"), root / "usr/bin/snifallback-fp",
+                   root / "usr/bin/snifallback-report"):
         sections = run(["readelf", "-S", str(binary)]).stdout
         assert ".symtab" not in sections and ".debug_info" not in sections, binary
 

@@ -1,0 +1,197 @@
+// The retirement table of snifallback-report: the module's records of one or many servers, streamed
+// through an aggregator that keeps one row per client, in memory proportional to the number of
+// distinct clients (never to the number of records).
+//
+// A client is a (sni_class, ja4) pair: one TLS stack in one class (with --per-server, also per
+// server). Per client the aggregator counts
+//   connections   handshake records (one per TLS connection of a fallback client)
+//   failed        handshake records whose outcome is not "established"
+//   requests      request records
+//   breaks        requests that worked today and would not if the action were enforced today: a
+//                 final status below 400 (or none recorded), not exempt, and not already carrying
+//                 an enforced notice or redirect (those are retired already)
+//   addresses     distinct client_ip values: exact up to exact_address_limit per row, then a
+//                 HyperLogLog estimate (1,024 registers, about 3% standard error), flagged as such
+//   servers       distinct server ids (up to max_servers_listed named, the others counted: exactly
+//                 up to 256 in all, then estimated as the addresses are)
+//   hosts         the Host values its requests asked for, with counts (the first max_listed
+//                 distinct ones; later new ones are counted as "other")
+//   got           what its requests got, "action status" ("none 200", "notice 403",
+//                 "notice (reported) 200" when the action was only reported), same bound
+//   first/last    seen, and the number of distinct UTC days it was seen on
+//   user_agent    the User-Agent of its latest request (by record time)
+// Probe records and records of other events are counted in the totals only.
+//
+// Order ("what breaks most if enforced today"): breaks, then addresses, then days seen, then
+// connections, descending; then the latest last seen; then class and JA4, so that the output is
+// deterministic whatever order the files were read in.
+//
+// A record without sni_class was written before the module had classes, when it logged no-SNI
+// clients only: it counts as "no-sni".
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "core/client_names.h"
+
+namespace snifallback {
+
+enum class ReportEvent { handshake, request, probe, other };
+
+// One record as the report reads it. The views need only live during ReportAggregator::add.
+struct ReportInput {
+    std::int64_t time_us = 0;  // microseconds since the epoch (UTC)
+    ReportEvent event = ReportEvent::other;
+    std::string_view server;  // the server id: see server_from_syslog / server_from_path
+    std::string_view sni_class;
+    std::string_view ja4;
+    std::string_view ja3_hash;
+    std::string_view client_ip;
+    std::string_view vhost;
+    std::string_view cert_vhost;
+    std::string_view outcome;
+    std::string_view host;
+    std::string_view user_agent;
+    std::string_view action;
+    std::optional<bool> enforced;
+    int status = -1;  // -1: none recorded
+};
+
+// Which records count. Every list is "any of" (empty: all); all given conditions must hold.
+struct ReportFilter {
+    std::optional<std::int64_t> since_us;  // time >= since
+    std::optional<std::int64_t> until_us;  // time < until
+    // Request and probe records match by their Host, handshake records by the vhost they ran
+    // under or whose certificate they got (a handshake has no Host: name the address's first
+    // vhost, or the SNIFallbackCertificate vhost, to keep its handshakes). Without regard to case.
+    std::vector<std::string> vhosts;
+    std::vector<std::string> classes;  // sni_class
+    std::vector<std::string> servers;  // server id, exactly
+
+    bool matches(const ReportInput &record) const;
+};
+
+// A count of distinct values in bounded memory: exact up to exact_address_limit values, then a
+// HyperLogLog sketch of 1,024 one-byte registers.
+class DistinctCounter {
+  public:
+    static constexpr std::size_t exact_limit = 256;
+    void add(std::string_view value);
+    std::uint64_t count() const;
+    bool estimated() const noexcept { return sketch_ != nullptr; }
+
+  private:
+    void add_to_sketch(std::uint64_t hash) noexcept;
+    std::vector<std::uint64_t> exact_;  // sorted hashes
+    std::unique_ptr<std::array<std::uint8_t, 1024>> sketch_;
+};
+
+struct ReportRow {
+    std::string sni_class;  // "no-sni", "ip-literal", "unknown-name" (untrusted: as logged)
+    std::string ja4;        // empty: not fingerprinted
+    std::string ja3_hash;   // the latest one seen (for names by JA3)
+    std::string name;       // from the client names files; empty: unknown
+    std::string server;     // --per-server only: the server of this row
+    std::string user_agent;
+    std::uint64_t connections = 0, failed = 0, requests = 0, breaks = 0;
+    std::uint64_t addresses = 0;
+    bool addresses_estimated = false;
+    std::vector<std::string> servers;                          // sorted
+    std::uint64_t more_servers = 0;                            // distinct servers not listed
+    std::vector<std::pair<std::string, std::uint64_t>> hosts;  // most requests first
+    std::uint64_t other_hosts = 0;                             // requests for hosts not listed
+    std::vector<std::pair<std::string, std::uint64_t>> got;    // most requests first
+    std::uint64_t other_got = 0;
+    std::int64_t first_us = 0, last_us = 0;
+    std::uint32_t days = 0;
+};
+
+struct ServerTotals {
+    std::string server;
+    std::uint64_t connections = 0, failed = 0, requests = 0, breaks = 0;
+    std::uint64_t clients = 0;  // distinct (class, JA4) seen on it
+};
+
+inline constexpr std::array<std::string_view, 3> report_classes = {"no-sni", "ip-literal",
+                                                                   "unknown-name"};
+
+struct DayTotals {
+    std::int64_t day = 0;                        // days since 1970-01-01 (UTC)
+    std::array<std::uint64_t, 3> connections{};  // by report_classes
+    std::array<std::uint64_t, 3> requests{};
+};
+
+struct Report {
+    std::vector<ReportRow> rows;        // in the order above
+    std::vector<ServerTotals> servers;  // by name
+    std::vector<DayTotals> days;        // every day from the first to the last, quiet ones as 0
+    std::uint64_t records = 0;          // records read (before the filter)
+    std::uint64_t matched = 0;          // records the filter kept
+    std::uint64_t probes = 0;           // kept probe records
+    std::uint64_t other_events = 0;     // kept records of an unknown event
+    std::int64_t first_us = 0, last_us = 0;  // of the kept records; 0 when none
+};
+
+struct ReportOptions {
+    ReportFilter filter;
+    bool per_server = false;  // one row per client and server
+};
+
+class ReportAggregator {
+  public:
+    static constexpr std::size_t max_listed = 16;          // hosts and "got" values per row
+    static constexpr std::size_t max_servers_listed = 32;  // servers named per row
+    static constexpr std::size_t max_servers = 100'000;    // server totals (more: "(other)")
+
+    explicit ReportAggregator(ReportOptions options);
+    ~ReportAggregator();
+    ReportAggregator(const ReportAggregator &) = delete;
+    ReportAggregator &operator=(const ReportAggregator &) = delete;
+
+    void add(const ReportInput &record);
+    // The table; `names` (may be null) names the clients.
+    Report finish(const ClientNames *names) const;
+    std::size_t clients() const noexcept;
+
+  private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+// -- reading records --------------------------------------------------------------------------
+
+// "2026-11-23T08:01:02.345Z" (fraction optional, any number of digits, 'Z' or +hh:mm / -hh:mm) or
+// a date "2026-11-23" (its midnight UTC); nullopt for anything else.
+std::optional<std::int64_t> parse_report_time(std::string_view text);
+// "2026-11-23" for a day number.
+std::string format_day(std::int64_t day);
+
+// A line as rsyslog (or another syslog daemon) writes it: a prefix, then the record. `json` is the
+// line from its first '{' on; `host` the host name the prefix names, empty when it names none.
+// Prefixes understood: RFC 3164 / rsyslog's traditional format ("Nov 23 08:01:02 web1 apache2:
+// "), rsyslog's file format with an RFC 3339 time ("2026-11-23T08:01:02.345+00:00 web1
+// apache2[123]: "), RFC 5424 ("<134>1 2026-... web1 apache2 123 - - "). A line that starts with
+// '{' has no prefix.
+struct SyslogLine {
+    std::string_view host;
+    std::string_view json;
+    bool has_prefix = false;
+};
+SyslogLine split_syslog_prefix(std::string_view line);
+
+// The server id of a file's records that name no server: the file name without its directory and
+// rotation suffixes ("/var/log/web1/nosni.log.2.gz" -> "web1/nosni.log": the last directory is kept
+// because servers' logs are often collected as <server>/<same name>). "-" is "stdin".
+std::string server_from_path(std::string_view path);
+
+}  // namespace snifallback
