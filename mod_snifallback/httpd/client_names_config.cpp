@@ -7,6 +7,7 @@
 #include "apr_file_io.h"
 #include "apr_strings.h"
 #include "http_log.h"
+#include "http_core.h"
 
 #include "core/client_names.h"
 #include "httpd/server_config.h"
@@ -17,6 +18,9 @@ namespace {
 // FoxIO's whole file is a few KiB; an export of one's own may be larger, but a names file above
 // this is a mistake (a log, a capture) rather than names.
 constexpr apr_off_t max_names_file_bytes = 64 * 1024 * 1024;
+
+// Duplicate keys of one file are reported up to this many lines a file, then counted.
+constexpr std::size_t max_duplicates_shown = 20;
 
 // This configuration generation's names, in the configuration pool; null: no names configured.
 ClientNames *names = nullptr;
@@ -56,6 +60,27 @@ bool read_file(apr_pool_t *p, const char *path, std::string &text) {
     return false;
 }
 
+// A key two rows of one file name: the later row wins, as it does across files, but within one
+// file it is more likely a mistake (or two programs that send one hello), so it is said once per
+// start and per `apachectl -t`, not on httpd's pre-flight pass.
+void report_duplicates(const char *path, const std::vector<ClientNamesProblem> &duplicates) {
+    const bool wanted =
+        startup_summary_wanted() || ap_state_query(AP_SQ_RUN_MODE) == AP_SQ_RM_CONFIG_TEST;
+    if (!wanted) return;
+    for (std::size_t i = 0; i < duplicates.size() && i < max_duplicates_shown; ++i) {
+        std::string more;
+        if (i + 1 == max_duplicates_shown && duplicates.size() > max_duplicates_shown) {
+            more = " (and " + std::to_string(duplicates.size() - max_duplicates_shown) +
+                   " more duplicates in the file)";
+        }
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, nullptr,
+                     "SNIF0114: SNIFallbackClientNames: %s:%" APR_SIZE_T_FMT
+                     ": %s; this row's name wins%s",
+                     path, static_cast<apr_size_t>(duplicates[i].line),
+                     duplicates[i].message.c_str(), more.c_str());
+    }
+}
+
 }  // namespace
 
 const char *set_client_names(cmd_parms *cmd, void *, int argc, char *const argv[]) {
@@ -93,7 +118,8 @@ int load_client_names(apr_pool_t *pconf, server_rec *main_server) {
                 good = false;
                 continue;
             }
-            for (const ClientNamesProblem &problem : names->add_csv(text)) {
+            std::vector<ClientNamesProblem> duplicates;
+            for (const ClientNamesProblem &problem : names->add_csv(text, &duplicates)) {
                 ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, nullptr,
                              "SNIF0111: SNIFallbackClientNames: %s:%" APR_SIZE_T_FMT
                              ": %s (the file must be a CSV in the layout of FoxIO's "
@@ -101,6 +127,7 @@ int load_client_names(apr_pool_t *pconf, server_rec *main_server) {
                              path, static_cast<apr_size_t>(problem.line), problem.message.c_str());
                 good = false;
             }
+            report_duplicates(path, duplicates);
         }
         return good ? OK : HTTP_INTERNAL_SERVER_ERROR;
     } catch (const std::bad_alloc &) {

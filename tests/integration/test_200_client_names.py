@@ -156,3 +156,21 @@ def test_a_bad_file_fails_the_config_test_with_file_and_line(httpd, content, lin
     assert where in result.stderr
     if line:
         assert "SNIF0111" in result.stderr
+
+
+def test_duplicate_keys_in_a_file_are_reported_with_file_and_line(httpd, python_ja4s):
+    ja4 = sorted(python_ja4s)[0]
+    path = names_file(httpd, "dup.csv", FOXIO_HEADER + "\n"
+                      f"First,,,,{ja4},,,,,,\n"
+                      f"Second,,,,{ja4.upper()},,,,,,\n")
+    snippet = SNIPPET + f"SNIFallbackClientNames {path}\n"
+    result = httpd.config_test(snippet=snippet)
+    assert result.returncode == 0, result.stderr  # a warning, not an error
+    warning = f"SNIF0114: SNIFallbackClientNames: {httpd.root}/{path}:3: ja4 {ja4} is also on line 2"
+    assert warning in result.stderr
+    httpd.expected_log = [r"SNIF0114: "]
+    httpd.start(snippet)
+    assert httpd.error_log().count(warning) == 1  # once per start, not on the pre-flight pass
+    python_request(httpd, "/named")
+    [request] = [r for r in records(httpd, 2) if r["event"] == "request"]
+    assert request["client_name"] == "Second"
