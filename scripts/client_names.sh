@@ -173,6 +173,7 @@ links() { case $(ldd "$1" 2>/dev/null) in *"$2"*) return 0 ;; esac; return 1; }
 for check in "w3m libssl.so" "elinks libgnutls" "links2 libssl.so" "lftp libgnutls" "aria2c libgnutls" \
   "wrk libssl.so" "socat libssl.so" "h2load libssl.so" "wget libgnutls" \
   "/usr/lib/git-core/git-remote-https libcurl-gnutls"; do
+  # shellcheck disable=SC2086  # two words on purpose
   set -- $check
   bin=$(command -v "$1" || true)
   if [ -n "$bin" ] && ! links "$bin" "$2"; then
@@ -182,6 +183,7 @@ for check in "w3m libssl.so" "elinks libgnutls" "links2 libssl.so" "lftp libgnut
 done
 
 : > "$work/programs.tsv"
+# shellcheck disable=SC2013  # one program key a line, no spaces
 for key in $(sed 's/^gnutls-cli/gnutls/; s/-.*//' "$work/clients.txt" | sort -u); do
   tool=$key
   case $key in gnutls) tool=gnutls-cli ;; firefox) tool=firefox-esr ;; python) tool=$python ;;
