@@ -40,6 +40,9 @@ SETTINGS = {
     "SNIFallbackProbePixel": ("vhost", "probe"),
     "SNIFallbackProbeSuccess": ("vhost", "probe"),
     "SNIFallbackProbeFailure": ("vhost", "probe"),
+    "SNIFallbackHealthCheckFrom": ("vhost", "health_check_from"),
+    "SNIFallbackTrustedProxy": ("module", "trusted_proxies"),
+    "SNIFallbackProxyHeaders": ("module", "proxy_headers"),
 }
 
 # Ids that were used by earlier releases for other messages: never to be given out again.

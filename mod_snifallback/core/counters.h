@@ -38,6 +38,8 @@ namespace snifallback {
       "unknown-name established", "SNIFallbackConnectionsUnknownNameEstablished")                  \
     X(unknown_name_failed, connections, "unknown_name_failed", "unknown-name failed",             \
       "SNIFallbackConnectionsUnknownNameFailed")                                                   \
+    X(health_check, connections, "health_check", "load balancer health checks",                   \
+      "SNIFallbackConnectionsHealthCheck")                                                         \
     X(log_records_dropped, log, "records_dropped", "log records dropped",                         \
       "SNIFallbackLogRecordsDropped")
 

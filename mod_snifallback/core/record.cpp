@@ -38,6 +38,7 @@ constexpr Field fields[] = {
     text("event", Group::all, L::event, &Record::event),
     text("client_ip", Group::all, L::client_ip, &Record::client_ip),
     integer("client_port", Group::all, &Record::client_port),
+    text("peer_ip", Group::all, L::peer_ip, &Record::peer_ip),
     text("local_ip", Group::all, L::local_ip, &Record::local_ip),
     integer("local_port", Group::all, &Record::local_port),
     text("vhost", Group::all, L::vhost, &Record::vhost),
@@ -53,6 +54,7 @@ constexpr Field fields[] = {
     text("ja4", Group::all, L::ja4, &Record::ja4),
     text("client_name", Group::all, L::client_name, &Record::client_name),
     text("outcome", Group::all, L::outcome, &Record::outcome),
+    text("source", Group::all, L::source, &Record::source),
     text("host", Group::request, L::host, &Record::host),
     text("method", Group::request, L::method, &Record::method),
     text("uri", Group::request, L::uri, &Record::uri),
@@ -122,9 +124,9 @@ static_assert(limits_hold_a_marker(), "every limit must hold the truncation mark
 
 // The fields every record of a connection shares, rendered once by render_connection_fields.
 constexpr std::size_t first_connection_field = 2;
-constexpr std::size_t end_of_connection_fields = 19;
+constexpr std::size_t end_of_connection_fields = 21;
 static_assert(fields[first_connection_field].key == "client_ip" &&
-              fields[end_of_connection_fields - 1].key == "outcome");
+              fields[end_of_connection_fields - 1].key == "source");
 
 constexpr bool connection_fields_always_rendered() {
     for (std::size_t i = first_connection_field; i < end_of_connection_fields; ++i) {

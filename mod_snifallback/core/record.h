@@ -5,9 +5,9 @@
 // max_record_bytes long whatever the client sent, so one write() of it to a pipe is atomic.
 //
 // Keys, in this fixed order (the same in both formats):
-//   every record:     time event client_ip client_port local_ip local_port vhost cert_vhost
-//                     sni_class sni tls_offered_max tls_version cipher alpn ja3 ja3_hash ja4
-//                     client_name outcome
+//   every record:     time event client_ip client_port peer_ip local_ip local_port vhost
+//                     cert_vhost sni_class sni tls_offered_max tls_version cipher alpn ja3
+//                     ja3_hash ja4 client_name outcome source
 //   event "request" and "probe" add:
 //                     host method uri protocol user_agent action enforced reason status target
 //   event "probe" adds:
@@ -61,6 +61,7 @@ inline constexpr std::size_t max_record_bytes = 4096;
 struct RecordLimits {
     static constexpr std::size_t event = 16;
     static constexpr std::size_t client_ip = 64;  // an IPv6 address with a zone id fits
+    static constexpr std::size_t peer_ip = 48;  // a socket address: at most 45 characters
     static constexpr std::size_t local_ip = 64;
     static constexpr std::size_t vhost = 128;
     static constexpr std::size_t cert_vhost = 128;
@@ -76,9 +77,10 @@ struct RecordLimits {
     static constexpr std::size_t ja4 = 48;
     static constexpr std::size_t client_name = 96;
     static constexpr std::size_t outcome = 40;
+    static constexpr std::size_t source = 16;
     static constexpr std::size_t host = 255;
     static constexpr std::size_t method = 24;
-    static constexpr std::size_t uri = 624;  // what is left of max_record_bytes for it
+    static constexpr std::size_t uri = 544;  // what is left of max_record_bytes for it
     static constexpr std::size_t protocol = 16;
     static constexpr std::size_t user_agent = 512;
     static constexpr std::size_t action = 16;
@@ -99,6 +101,7 @@ struct Record {
     Text event;                           // "handshake", "request" or "probe"
     Text client_ip;
     Integer client_port;
+    Text peer_ip;  // the socket's remote address (a load balancer) when it is not client_ip
     Text local_ip;
     Integer local_port;
     Text vhost;            // ServerName of the vhost the handshake ran under
@@ -114,6 +117,7 @@ struct Record {
     Text ja4;
     Text client_name;  // the client's name from SNIFallbackClientNames (by JA4, else JA3)
     Text outcome;  // "established", "alert:<name>", "closed"
+    Text source;   // "handshake", or "proxy-header": classified from a trusted proxy's headers
 
     // Request and probe records:
     Text host;  // Host header (or :authority)

@@ -249,6 +249,10 @@ std::string render_status_prometheus(const StatusReport &report) {
            "Inbound TLS connections that sent a ClientHello.");
     sample(out, "snifallback_tls_connections_total", "", report.total[Counter::tls]);
     fallback_connections(out, report.total);
+    family(out, "snifallback_health_check_connections_total", "counter",
+           "Connections from SNIFallbackHealthCheckFrom addresses (not in the TLS count).");
+    sample(out, "snifallback_health_check_connections_total", "",
+           report.total[Counter::health_check]);
     fallback_requests(out, report);
     family(out, "snifallback_inventory_clients", "gauge",
            "Clients in the inventory of the most frequent fallback clients.");

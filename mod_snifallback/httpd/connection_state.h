@@ -30,6 +30,7 @@ struct ConnectionState {
     const NameIndex *served_names = nullptr;  // of the address; null: every SNI name is served
     ClientClassSet handshake_classes;         // SNIFallbackClients of the address's default vhost
     const TlsProfileSetting *tls_profile = nullptr;  // the address's; null: none set
+    const apr_array_header_t *health_check_from = nullptr;  // the address's; null: none set
     bool observing = true;  // false once a callback failed: the module lets the connection be
     bool hello_seen = false;
     bool classified = false;  // client_class is known (from our parser, or OpenSSL's at the end)
@@ -58,6 +59,20 @@ struct ConnectionState {
     std::string rendered_connection;   // the record fields above, rendered with the handshake record
     const char *cert_vhost = nullptr;  // ServerName whose certificate was served
     const FallbackCertificate *fallback = nullptr;  // SNIFallbackCertificate of this address
+
+    // The client's address as httpd uses it (after mod_remoteip's PROXY protocol handling), settled
+    // at the ClientHello of a fallback client (client_address.h); peer_ip: the socket's remote
+    // address (the balancer) when it differs, else empty.
+    bool address_settled = false;
+    std::string client_ip;
+    int client_port = 0;
+    std::string peer_ip;
+    apr_sockaddr_t *client_addr = nullptr;  // the same address, for matching networks
+    // From an address of the address's SNIFallbackHealthCheckFrom: counted as a health check and
+    // otherwise left alone (never classified, recorded, inventoried or acted on).
+    bool health_check = false;
+    // A request's state made from a trusted proxy's headers (proxy_headers.h), not a connection's.
+    bool from_proxy_headers = false;
 
     std::atomic<bool> inventory_recorded{false};  // counted in the client inventory
 

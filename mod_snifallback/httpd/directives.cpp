@@ -12,7 +12,9 @@
 #include "httpd/action_config.h"
 #include "httpd/client_names_config.h"
 #include "httpd/fallback_certificate.h"
+#include "httpd/health_check.h"
 #include "httpd/probe_handler.h"
+#include "httpd/proxy_headers.h"
 #include "httpd/tls_profile.h"
 
 namespace snifallback::glue {
@@ -165,6 +167,20 @@ const command_rec directives[] = {
                   probe_url(ProbeUrl::failure), RSRC_CONF,
                   "SNIFallbackProbeFailure URL - where the probe sends browsers that cannot "
                   "(a notice page that works without SNI)"),
+    AP_INIT_TAKE_ARGV("SNIFallbackHealthCheckFrom", as_cmd_func(set_health_check_from), nullptr,
+                      RSRC_CONF,
+                      "SNIFallbackHealthCheckFrom address|network... - connections from these "
+                      "(after mod_remoteip's PROXY protocol handling) are a load balancer's health "
+                      "checks: only counted (server config or the address's first vhost)"),
+    AP_INIT_TAKE_ARGV("SNIFallbackTrustedProxy", as_cmd_func(set_trusted_proxy), nullptr,
+                      RSRC_CONF,
+                      "SNIFallbackTrustedProxy address|network... - proxies that end TLS in front "
+                      "of Apache and whose SNIFallbackProxyHeaders are believed (server config)"),
+    AP_INIT_TAKE_ARGV("SNIFallbackProxyHeaders", as_cmd_func(set_proxy_headers), nullptr,
+                      RSRC_CONF,
+                      "SNIFallbackProxyHeaders sni=Header [has-sni=Header] [ja4=Header] "
+                      "[ja3=Header] - request headers in which a trusted proxy passes on the "
+                      "client's SNI and fingerprints; removed from everyone else's requests"),
     SNIF_TAKE1("SNIFallbackLog", set_log, RSRC_CONF,
                "SNIFallbackLog path|\"|command\"|syslog[:facility] - where records of clients "
                "without SNI go (path relative to ServerRoot; piped as in CustomLog)"),

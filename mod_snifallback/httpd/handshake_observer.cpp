@@ -5,9 +5,11 @@
 #include "core/fingerprint.h"
 #include "core/tls_alert.h"
 #include "core/tls_constants.h"
+#include "httpd/client_address.h"
 #include "httpd/client_names_config.h"
 #include "httpd/connection_state.h"
 #include "httpd/fallback_certificate.h"
+#include "httpd/health_check.h"
 #include "httpd/hook_guard.h"
 #include "httpd/nosni_log.h"
 #include "httpd/server_config.h"
@@ -35,6 +37,7 @@ void classify(ConnectionState &state, bool sni_present, std::string_view host_na
                                                state.served_names ? *state.served_names : no_names);
     state.classified = true;
     if (!state.is_fallback()) return;
+    settle_client_address(state);
     if (state.client_class != ClientClass::no_sni) state.sni.assign(host_name);
     count(class_counter(state.client_class, HandshakeStage::hello),
           state.connection->base_server);
@@ -99,6 +102,14 @@ void observe_message(ConnectionState &state, int write_p, int content_type,
     if (content_type == tls::content_handshake && len > 0) {
         if (bytes[0] == tls::handshake_client_hello && write_p == 0 && !state.hello_seen) {
             state.hello_seen = true;  // a second hello after HelloRetryRequest changes nothing
+            if (from_health_checker(state)) {
+                // Counted as that and nothing else: not even as a TLS connection, so that the
+                // share of fallback clients is a share of real clients.
+                count(Counter::health_check, state.connection->base_server);
+                state.health_check = true;
+                state.observing = false;
+                return;
+            }
             // Counted at the ClientHello: a TCP connection that never sends one is no TLS client.
             count(Counter::tls, state.connection->base_server);
             observe_client_hello(state, ssl, bytes, len);
@@ -161,6 +172,7 @@ int observe_handshake(conn_rec *c, SSL *ssl, int is_proxy) {
     state.served_names = address.startup.served_names;
     state.handshake_classes = address.vhost.effective_clients();
     if (!address.vhost.tls_profile.empty()) state.tls_profile = &address.vhost.tls_profile;
+    state.health_check_from = address.vhost.health_check_from;
     SSL_set_msg_callback(ssl, on_tls_message);
     SSL_set_msg_callback_arg(ssl, &state);
     attach_fallback_certificate(state, ssl);

@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "http_connection.h"
 #include "http_protocol.h"
 #include "http_request.h"
 #include "mod_ssl_openssl.h"
@@ -11,12 +12,15 @@
 
 #include "core/version.h"
 #include "httpd/action_config.h"
+#include "httpd/client_address.h"
 #include "httpd/client_names_config.h"
 #include "httpd/fallback_certificate.h"
 #include "httpd/handshake_observer.h"
+#include "httpd/health_check.h"
 #include "httpd/hook_guard.h"
 #include "httpd/nosni_log.h"
 #include "httpd/probe_handler.h"
+#include "httpd/proxy_headers.h"
 #include "httpd/request_action.h"
 #include "httpd/request_forecast.h"
 #include "httpd/server_config.h"
@@ -33,6 +37,7 @@ namespace {
 int check_configuration(apr_pool_t *pconf, apr_pool_t *, apr_pool_t *, server_rec *s) {
     const int results[] = {check_fallback_certificates(pconf, s), check_action_targets(pconf, s),
                            check_tls_profiles(pconf, s), check_probe_locations(pconf, s),
+                           check_health_check_placement(pconf, s),
                            load_client_names(pconf, s)};
     for (const int result : results) {
         if (result != OK) return result;
@@ -67,6 +72,8 @@ int finish_configuration(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
         warn_when_blind(s);
         log_client_names(s);
     }
+    find_remoteip_filter();
+    warn_about_proxy_settings(s);
     const VhostAddresses addresses(s);
     index_served_names(pconf, s, addresses);
     int result = resolve_fallback_certificates(pconf, s, addresses);
@@ -90,6 +97,7 @@ int handle(request_rec *r) {
 
 void register_hooks(apr_pool_t *) {
     static const char *const ssl[] = {"mod_ssl.c", nullptr};
+    static const char *const remoteip[] = {"mod_remoteip.c", nullptr};
 
     // pre_config: the inventory's mutex type must be known before `Mutex` directives are read.
     ap_hook_pre_config(configuration_hook<stats_pre_config>, nullptr, nullptr, APR_HOOK_MIDDLE);
@@ -106,10 +114,19 @@ void register_hooks(apr_pool_t *) {
     ap_hook_post_config(configuration_hook<finish_configuration>, ssl, nullptr, APR_HOOK_MIDDLE);
     // child_init: each child attaches to the inventory's mutex.
     ap_hook_child_init(configuration_hook<stats_child_init>, nullptr, nullptr, APR_HOOK_MIDDLE);
+    // pre_connection after mod_remoteip's: only then is its PROXY protocol filter in place, and the
+    // module watches the header it reads (client_address.h).
+    register_client_address_filter();
+    ap_hook_pre_connection(connection_hook<watch_proxy_header>, remoteip, nullptr,
+                           APR_HOOK_MIDDLE);
     // mod_ssl's pre_handshake, right after SSL_new() for each inbound connection: the only point
     // before the ClientHello is read. Optional hooks exist only when mod_ssl is loaded.
     APR_OPTIONAL_HOOK(ssl, pre_handshake, connection_hook<observe_handshake>, nullptr, nullptr,
                       APR_HOOK_MIDDLE);
+    // post_read_request before any other module's: a client's copies of SNIFallbackProxyHeaders
+    // go before mod_setenvif, mod_rewrite or anything else can act on them.
+    ap_hook_post_read_request(request_hook<remove_untrusted_proxy_headers>, nullptr, nullptr,
+                              APR_HOOK_REALLY_FIRST);
     // post_read_request before mod_ssl's: mod_ssl answers SSLStrictSNIVHostCheck's 403 and
     // SSLVHostSNIPolicy's 421 there, and the module's notice and redirect must answer first.
     ap_hook_post_read_request(request_hook<decide_request>, nullptr, ssl, APR_HOOK_MIDDLE);

@@ -1,5 +1,6 @@
 #include "httpd/nosni_log.h"
 
+#include <cstring>
 #include <new>
 #include <string>
 
@@ -13,6 +14,7 @@
 #include "core/record.h"
 #include "httpd/connection_state.h"
 #include "httpd/log_writer.h"
+#include "httpd/proxy_headers.h"
 #include "httpd/request_state.h"
 #include "httpd/server_config.h"
 #include "httpd/shared_stats.h"
@@ -40,8 +42,9 @@ std::string render(const Record &record) {
 
 void fill_connection(Record &record, const ConnectionState &state) {
     conn_rec *c = state.connection;
-    record.client_ip = c->client_ip;
-    if (c->client_addr) record.client_port = c->client_addr->port;
+    record.client_ip = state.client_ip;
+    record.client_port = state.client_port;
+    if (!state.peer_ip.empty()) record.peer_ip = state.peer_ip;
     record.local_ip = c->local_ip;
     if (c->local_addr) record.local_port = c->local_addr->port;
     record.vhost = c->base_server->server_hostname;
@@ -59,6 +62,7 @@ void fill_connection(Record &record, const ConnectionState &state) {
     }
     if (state.client_name) record.client_name = *state.client_name;
     if (!state.outcome.empty()) record.outcome = state.outcome;
+    record.source = state.from_proxy_headers ? "proxy-header" : "handshake";
 }
 
 const char *header(request_rec *r, const char *name) { return apr_table_get(r->headers_in, name); }
@@ -133,12 +137,15 @@ void log_request(request_rec *r, const ConnectionState &state, const RequestStat
 }  // namespace
 
 int record_request(request_rec *r) {
-    ConnectionState *state = connection_state(r->connection);
+    ConnectionState *state = proxied_state(r);
+    if (state == nullptr) state = connection_state(r->connection);
     if (state == nullptr || !state->is_fallback()) return DECLINED;
     // Requests the module decided for; one httpd refused before that (a bad request line) is
     // recorded when its vhost selects the connection's class, as decided "none".
     RequestState refused;
     const RequestState *decided = find_request_state(r);
+    // Only a proxy's facts were noted (proxy_headers.h): its vhost does not select the class.
+    if (decided != nullptr && decided->vhost == nullptr) return DECLINED;
     if (decided == nullptr) {
         if (!server_config(r->server).vhost.effective_clients().contains(state->client_class)) {
             return DECLINED;
@@ -161,7 +168,11 @@ void log_probe(request_rec *r, const char *result, const char *page) {
     record.time_us = apr_time_now();
     conn_rec *c = r->connection;
     record.client_ip = r->useragent_ip ? r->useragent_ip : c->client_ip;
-    if (c->client_addr) record.client_port = c->client_addr->port;
+    if (r->useragent_addr) record.client_port = r->useragent_addr->port;
+    else if (c->client_addr) record.client_port = c->client_addr->port;
+    if (r->useragent_ip && c->client_ip && strcmp(r->useragent_ip, c->client_ip) != 0) {
+        record.peer_ip = c->client_ip;
+    }
     record.local_ip = c->local_ip;
     if (c->local_addr) record.local_port = c->local_addr->port;
     record.vhost = r->server->server_hostname;

@@ -9,6 +9,7 @@
 
 #include "core/action.h"
 #include "httpd/connection_state.h"
+#include "httpd/proxy_headers.h"
 #include "httpd/request_state.h"
 #include "httpd/server_config.h"
 
@@ -170,7 +171,11 @@ void set_environment(request_rec *r, const ConnectionState &state) {
 }  // namespace
 
 int decide_request(request_rec *r) {
-    const ConnectionState *state = connection_state(r->connection);
+    // With SNIFallbackProxyHeaders, a trusted proxy's facts replace the connection's (its own TLS
+    // is the proxy's, not the client's); anyone else's copies of those headers are gone already
+    // (remove_untrusted_proxy_headers).
+    const ConnectionState *state = state_from_proxy_headers(r);
+    if (state == nullptr) state = connection_state(r->connection);
     if (state == nullptr) return DECLINED;
     set_environment(r, *state);
     if (!state->is_fallback()) return DECLINED;
@@ -219,7 +224,9 @@ int finish_route(request_rec *r) {
     // The connection's protocol must be one the target accepts (its SSLProtocol).
     SSL_CTX *target_ctx = server_config(target).startup.ssl_ctx;
     const ConnectionState *state = connection_state(r->connection);
-    if (target_ctx != nullptr && state != nullptr) {
+    // A request classified from a proxy's headers came over the proxy's connection: its TLS
+    // version is not the client's, and not known.
+    if (target_ctx != nullptr && state != nullptr && proxied_state(r) == nullptr) {
         const long minimum = SSL_CTX_get_min_proto_version(target_ctx);
         if (minimum != 0 && state->tls_version_number < minimum) {
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,

@@ -11,12 +11,17 @@
 
 namespace snifallback::glue {
 
+struct ConnectionState;
+
 struct RequestState {
     const server_rec *vhost = nullptr;  // the vhost the decision was made for (Host's)
     Decision decision;                  // the action decided, or why the request is exempt
     bool enforced = false;              // whether the response carries the action
     const char *target = nullptr;       // redirect: the Location; vhost: the target's ServerName
     server_rec *route_to = nullptr;     // vhost: where the request moves once mod_ssl's check ran
+    // What a trusted proxy's headers said about the client's TLS (proxy_headers.h), in the
+    // request's pool; null for requests classified by their own connection's handshake.
+    ConnectionState *proxied = nullptr;
 };
 
 // The request's state; created on first use, in the request's pool.

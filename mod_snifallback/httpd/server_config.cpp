@@ -64,6 +64,7 @@ VhostSettings merge_vhost(apr_pool_t *p, const VhostSettings &base, const VhostS
                                    ? add.fallback_certificate
                                    : base.fallback_certificate;
     out.tls_profile = merge_profile(base.tls_profile, add.tls_profile);
+    out.health_check_from = add.health_check_from ? add.health_check_from : base.health_check_from;
     return out;
 }
 

@@ -39,11 +39,24 @@ struct DirectiveSource {
     unsigned line = 0;
 };
 
+// SNIFallbackProxyHeaders: the request headers in which a trusted proxy that ended TLS passes on
+// what the client's ClientHello said. Unset when sni is null.
+struct ProxyHeaderNames {
+    const char *sni = nullptr;
+    const char *has_sni = nullptr;
+    const char *ja4 = nullptr;
+    const char *ja3 = nullptr;
+
+    bool empty() const noexcept { return sni == nullptr; }
+};
+
 struct ModuleSettings {
     FingerprintMode fingerprint = FingerprintMode::unset;
     LogFormat log_format = LogFormat::unset;
     LogTarget log_target;              // SNIFallbackLog; Kind::none when unset
     std::uint32_t inventory_size = 0;  // SNIFallbackInventorySize; 0 = unset
+    apr_array_header_t *trusted_proxies = nullptr;  // SNIFallbackTrustedProxy: apr_ipsubnet_t *
+    ProxyHeaderNames proxy_headers;                 // SNIFallbackProxyHeaders
     // SNIFallbackClientNames: the files (const char *, ServerRoot-relative resolved), in order;
     // null = unset. The names themselves: client_names_config.h.
     apr_array_header_t *client_names = nullptr;
@@ -108,6 +121,8 @@ struct VhostSettings {
     ProbeUrls probe;
     FallbackCertificateSetting fallback_certificate;
     TlsProfileSetting tls_profile;
+    // SNIFallbackHealthCheckFrom: apr_ipsubnet_t *; the address's first vhost's applies.
+    apr_array_header_t *health_check_from = nullptr;
 
     int effective_notice_status() const noexcept;
     ClientClassSet effective_clients() const noexcept;

@@ -260,8 +260,7 @@ void remember_client(ConnectionState &state, const char *user_agent) noexcept {
     if (!lock.held()) return;
     const InventoryView::Sighting sighting{user_agent ? user_agent : "",
                                            static_cast<std::uint8_t>(state.client_class), state.sni};
-    shared.inventory.record(state.connection->client_ip ? state.connection->client_ip : "",
-                            state.ja4, sighting, apr_time_now());
+    shared.inventory.record(state.client_ip, state.ja4, sighting, apr_time_now());
 }
 
 StatusReport read_status_report(const server_rec *main_server) {

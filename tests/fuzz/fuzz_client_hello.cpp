@@ -1,14 +1,18 @@
-// libFuzzer target over the ClientHello parser and both fingerprints: arbitrary bytes in, never a
-// crash, an out-of-bounds read (ASan) or undefined behaviour (UBSan); a few invariants besides.
-// Built with clang -fsanitize=fuzzer,address,undefined by scripts/fuzz.sh; the same file also
-// builds with a small replay main (fuzz_replay.cpp) under any compiler, so it cannot rot.
+// libFuzzer target over the ClientHello parser and both fingerprints (and the other parsers of
+// bytes a client controls: the PROXY protocol header, a proxy's header values): arbitrary bytes
+// in, never a crash, an out-of-bounds read (ASan) or undefined behaviour (UBSan); a few invariants
+// besides. Built with clang -fsanitize=fuzzer,address,undefined by scripts/fuzz.sh; the same file
+// also builds with a small replay main (fuzz_replay.cpp) under any compiler, so it cannot rot.
 #include <cstddef>
 #include <cstdint>
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 
 #include "core/client_hello.h"
 #include "core/fingerprint.h"
+#include "core/proxy_facts.h"
+#include "core/proxy_header.h"
 
 namespace {
 
@@ -49,5 +53,27 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     const snifallback::ParseError error = snifallback::parse_client_hello(data, size, hello);
     check(snifallback::to_string(error) != nullptr);
     if (error == snifallback::ParseError::ok) fingerprint(hello);
+
+    snifallback::ProxiedAddress address;
+    if (snifallback::scan_proxy_header(data, size, address) ==
+        snifallback::ProxyHeaderScan::found) {
+        check(!address.ip.empty() && address.ip.size() <= 45);
+    }
+    // The same bytes as four header values, split at NUL bytes (headers hold none).
+    const std::string text(reinterpret_cast<const char *>(data), size);
+    std::string values[4];
+    std::size_t at = 0;
+    for (std::string &value : values) {
+        if (at > text.size()) break;
+        const std::size_t end = std::min(text.find('\0', at), text.size());
+        value = text.substr(at, end - at);
+        at = end + 1;
+    }
+    if (const auto facts = snifallback::read_proxy_facts(values[0].c_str(), values[1].c_str(),
+                                                         values[2].c_str(), values[3].c_str())) {
+        check(facts->sni.size() <= snifallback::max_proxy_sni);
+        check(facts->ja4.size() <= snifallback::max_proxy_ja4);
+        check(facts->ja3_hash.empty() || facts->ja3_hash.size() == 32);
+    }
     return 0;
 }

@@ -8,7 +8,7 @@ from snifharness.apache import MODULES_DIR
 from snifharness.clients import https_get
 
 NO_OTHER_CLASS = {f"{c}{s}": 0 for c in ("ip_literal", "unknown_name")
-                  for s in ("", "_established", "_failed")}
+                  for s in ("", "_established", "_failed")} | {"health_check": 0}
 STATUS = ('<Location "/snif-status">\n    SetHandler snifallback-status\n</Location>\n')
 
 

@@ -242,6 +242,7 @@ def test_promtool_accepts_the_exposition_with_hostile_server_names(httpd):
         "snifallback_build_info": "gauge", "snifallback_tls_connections_total": "counter",
         "snifallback_fallback_hellos_total": "counter",
         "snifallback_fallback_connections_total": "counter",
+        "snifallback_health_check_connections_total": "counter",
         "snifallback_fallback_requests_total": "counter",
         "snifallback_inventory_clients": "gauge", "snifallback_inventory_capacity": "gauge",
         "snifallback_log_records_dropped_total": "counter"}
@@ -262,7 +263,10 @@ def test_prometheus_reads_hostile_server_names_back(httpd, prometheus):
 # -- one server ---------------------------------------------------------------------------
 def readme_queries() -> list[str]:
     """The PromQL of the README's "Prometheus" subsection: one query a line, # comments."""
-    blocks = re.findall(r"```promql\n(.*?)```", README.read_text(), re.S)
+    text = README.read_text()
+    start = text.index("\n### Prometheus\n")
+    section = text[start:text.index("\n## ", start)]  # "Many servers" has fleet-wide queries
+    blocks = re.findall(r"```promql\n(.*?)```", section, re.S)
     return [line for block in blocks for line in block.splitlines()
             if line.strip() and not line.lstrip().startswith("#")]
 

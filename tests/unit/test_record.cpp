@@ -242,6 +242,8 @@ const std::vector<TextField> &text_fields() {
         {"ja4", &Record::ja4, RecordLimits::ja4},
         {"client_name", &Record::client_name, RecordLimits::client_name},
         {"outcome", &Record::outcome, RecordLimits::outcome},
+        {"peer_ip", &Record::peer_ip, RecordLimits::peer_ip},
+        {"source", &Record::source, RecordLimits::source},
         {"host", &Record::host, RecordLimits::host},
         {"method", &Record::method, RecordLimits::method},
         {"uri", &Record::uri, RecordLimits::uri},
@@ -257,10 +259,10 @@ const std::vector<TextField> &text_fields() {
 }
 
 const std::vector<std::string> all_keys = {
-    "time",     "event",   "client_ip",  "client_port",     "local_ip",    "local_port",
-    "vhost",    "cert_vhost", "sni_class", "sni",           "tls_offered_max", "tls_version",
-    "cipher",   "alpn",    "ja3",        "ja3_hash",        "ja4",         "client_name",
-    "outcome",
+    "time",     "event",   "client_ip",  "client_port",     "peer_ip",     "local_ip",
+    "local_port", "vhost", "cert_vhost", "sni_class", "sni",        "tls_offered_max",
+    "tls_version", "cipher", "alpn",     "ja3",        "ja3_hash",  "ja4",
+    "client_name", "outcome",  "source",
     "host",     "method",  "uri",        "protocol",        "user_agent",  "action",
     "enforced", "reason",  "status",     "target",          "result",      "page"};
 
@@ -275,6 +277,8 @@ Record sample_request() {
     r.event = "request";
     r.client_ip = "192.0.2.7";
     r.client_port = 50123;
+    r.peer_ip = "198.51.100.9";
+    r.source = "handshake";
     r.local_ip = "198.51.100.1";
     r.local_port = 443;
     r.vhost = "default.test";
@@ -518,13 +522,15 @@ TEST_CASE("Absent values render as null and key=") {
     const Record empty;
     CHECK(render_json(empty) ==
           "{\"time\":null,\"event\":null,\"client_ip\":null,\"client_port\":null,"
-          "\"local_ip\":null,\"local_port\":null,\"vhost\":null,\"cert_vhost\":null,"
+          "\"peer_ip\":null,\"local_ip\":null,\"local_port\":null,\"vhost\":null,\"cert_vhost\":null,"
           "\"sni_class\":null,\"sni\":null,"
           "\"tls_offered_max\":null,\"tls_version\":null,\"cipher\":null,\"alpn\":null,"
-          "\"ja3\":null,\"ja3_hash\":null,\"ja4\":null,\"client_name\":null,\"outcome\":null}\n");
+          "\"ja3\":null,\"ja3_hash\":null,\"ja4\":null,\"client_name\":null,\"outcome\":null,"
+          "\"source\":null}\n");
     CHECK(render_logfmt(empty) ==
-          "time= event= client_ip= client_port= local_ip= local_port= vhost= cert_vhost= sni_class= sni= "
-          "tls_offered_max= tls_version= cipher= alpn= ja3= ja3_hash= ja4= client_name= outcome=\n");
+          "time= event= client_ip= client_port= peer_ip= local_ip= local_port= vhost= cert_vhost= "
+          "sni_class= sni= tls_offered_max= tls_version= cipher= alpn= ja3= ja3_hash= ja4= "
+          "client_name= outcome= source=\n");
 
     Record request;
     request.event = "request";
@@ -561,10 +567,10 @@ TEST_CASE("Empty but present values differ from absent ones") {
 
 TEST_CASE("Keys come in one fixed order, the same in both formats") {
     auto [event, count] = GENERATE(table<std::string, std::size_t>({
-        {"handshake", 19},
-        {"request", 29},
-        {"probe", 31},
-        {"something-else", 19},
+        {"handshake", 21},
+        {"request", 31},
+        {"probe", 33},
+        {"something-else", 21},
     }));
     Record record = sample_request();  // request and probe fields set: ignored for handshakes
     record.result = "sni-failed";
@@ -593,7 +599,8 @@ TEST_CASE("A complete request record in both formats") {
     const Record record = sample_request();
     CHECK(render_json(record) ==
           "{\"time\":\"2026-11-23T08:01:02.345Z\",\"event\":\"request\","
-          "\"client_ip\":\"192.0.2.7\",\"client_port\":50123,\"local_ip\":\"198.51.100.1\","
+          "\"client_ip\":\"192.0.2.7\",\"client_port\":50123,\"peer_ip\":\"198.51.100.9\","
+          "\"local_ip\":\"198.51.100.1\","
           "\"local_port\":443,\"vhost\":\"default.test\",\"cert_vhost\":\"legacy.test\","
           "\"sni_class\":\"no-sni\",\"sni\":null,\"tls_offered_max\":\"TLSv1.3\","
           "\"tls_version\":\"TLSv1.2\","
@@ -601,19 +608,20 @@ TEST_CASE("A complete request record in both formats") {
           "\"ja3\":\"771,4865-4866,0-23-65281,29-23,0\","
           "\"ja3_hash\":\"cd08e31494f9531f560d64c695473da9\","
           "\"ja4\":\"t13i1516h2_8daaf6152771_02713d6af862\",\"client_name\":\"curl 7.88.1\","
-          "\"outcome\":\"established\","
+          "\"outcome\":\"established\",\"source\":\"handshake\","
           "\"host\":\"192.0.2.1\",\"method\":\"GET\",\"uri\":\"/index.html?a=b\","
           "\"protocol\":\"HTTP/1.1\",\"user_agent\":\"curl/7.88.1\",\"action\":\"exempt\","
           "\"enforced\":true,\"reason\":\"ip-literal\",\"status\":200,\"target\":null}\n");
     CHECK(render_logfmt(record) ==
           "time=2026-11-23T08:01:02.345Z event=request client_ip=192.0.2.7 client_port=50123 "
+          "peer_ip=198.51.100.9 "
           "local_ip=198.51.100.1 local_port=443 vhost=default.test cert_vhost=legacy.test "
           "sni_class=no-sni sni= "
           "tls_offered_max=TLSv1.3 tls_version=TLSv1.2 cipher=ECDHE-RSA-AES128-GCM-SHA256 "
           "alpn=h2,http/1.1 ja3=771,4865-4866,0-23-65281,29-23,0 "
           "ja3_hash=cd08e31494f9531f560d64c695473da9 ja4=t13i1516h2_8daaf6152771_02713d6af862 "
-          "client_name=\"curl 7.88.1\" outcome=established host=192.0.2.1 method=GET "
-          "uri=\"/index.html?a=b\" "
+          "client_name=\"curl 7.88.1\" outcome=established source=handshake host=192.0.2.1 "
+          "method=GET uri=\"/index.html?a=b\" "
           "protocol=HTTP/1.1 user_agent=curl/7.88.1 action=exempt enforced=true reason=ip-literal "
           "status=200 target=\n");
 }
