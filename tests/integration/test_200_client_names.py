@@ -15,6 +15,16 @@ from snifharness.browser import CHROMIUM, chromium
 from snifharness.clients import https_get
 from snifharness.records import json_records
 
+
+def http_get(port: int, path: str, headers: dict) -> None:
+    """One plain-HTTP/1.1 request from 127.0.0.1, as a proxy that ended TLS sends it."""
+    head = f"GET {path} HTTP/1.1\r\nHost: default.test\r\nConnection: close\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall((head + "\r\n").encode())
+        while sock.recv(65536):
+            pass
+
 # FoxIO's ja4plus-mapping.csv header; the rows below are written for the test.
 FOXIO_HEADER = "Application,Library,Device,OS,ja4,ja4s,ja4h,ja4x,ja4t,ja4tscan,Notes"
 SNIPPET = ('SNIFallbackLog logs/nosni.log\n'
@@ -174,3 +184,21 @@ def test_duplicate_keys_in_a_file_are_reported_with_file_and_line(httpd, python_
     python_request(httpd, "/named")
     [request] = [r for r in records(httpd, 2) if r["event"] == "request"]
     assert request["client_name"] == "Second"
+
+
+def test_a_client_classified_from_a_proxys_headers_is_named_by_their_ja4(httpd, python_ja4s):
+    """TLS ended at a trusted proxy, which passes the client's JA4 on in a header."""
+    ja4 = sorted(python_ja4s)[0]
+    path = names_file(httpd, "names.csv", foxio_file(python_ja4s))
+    httpd.start(SNIPPET + f"SNIFallbackClientNames {path}\n"
+                "SNIFallbackTrustedProxy 127.0.0.1\n"
+                "SNIFallbackProxyHeaders sni=X-TLS-SNI has-sni=X-TLS-Has-SNI ja4=X-TLS-JA4\n")
+    unknown = "t12i000000_000000000000_000000000000"
+    for uri, header_ja4 in (("/proxied-named", ja4), ("/proxied-unnamed", unknown)):
+        http_get(httpd.http_port, uri, headers={"X-TLS-Has-SNI": "0", "X-TLS-JA4": header_ja4})
+    found = {r["uri"]: r for r in records(httpd, 2) if r["event"] == "request"}
+    assert found["/proxied-named"]["source"] == "proxy-header"
+    assert found["/proxied-named"]["client_name"] == NAME
+    assert found["/proxied-unnamed"]["client_name"] is None
+    env = httpd.wait_for_log("names.log", lambda t: "/proxied-unnamed" in t)
+    assert f"{NAME}|{ja4}|/proxied-named" in env
