@@ -176,7 +176,8 @@ def test_duplicate_keys_in_a_file_are_reported_with_file_and_line(httpd, python_
     snippet = SNIPPET + f"SNIFallbackClientNames {path}\n"
     result = httpd.config_test(snippet=snippet)
     assert result.returncode == 0, result.stderr  # a warning, not an error
-    warning = f"SNIF0114: SNIFallbackClientNames: {httpd.root}/{path}:3: ja4 {ja4} is also on line 2"
+    warning = (f"SNIF0114: SNIFallbackClientNames: {httpd.root}/{path}:3: ja4 {ja4} is also on "
+               "line 2")
     assert warning in result.stderr
     httpd.expected_log = [r"SNIF0114: "]
     httpd.start(snippet)
