@@ -19,6 +19,8 @@ packages=(
   python3 python3-pytest python3-openssl python3-h2 socat
   tshark
   chromium
+  # a real client that still sends an SSLv2-format ClientHello (test_162: SSLv2Hello with TLSv1)
+  openjdk-17-jdk-headless
   # the Debian package (cmake --build build --target package) and its tests
   dpkg-dev file lintian
   # log rotation and syslog with the real daemons (tests/integration/test_110_*)

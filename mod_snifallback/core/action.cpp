@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "core/ascii.h"
 #include "core/hex.h"
 #include "core/host.h"
 
@@ -113,6 +114,17 @@ std::string literal_origin(std::string_view expression) {
         if (next != '/' && next != '?' && next != '#' && next != '%') return {};
     }
     return std::string(expression.substr(0, j));
+}
+
+bool is_http_url(std::string_view url) noexcept {
+    for (std::string_view scheme : {std::string_view("http://"), std::string_view("https://")}) {
+        if (url.size() > scheme.size() &&
+            equal_ignoring_case(url.substr(0, scheme.size()), scheme) &&
+            url[scheme.size()] != '/') {
+            return true;
+        }
+    }
+    return false;
 }
 
 std::string safe_redirect_target(std::string_view origin, std::string_view evaluated) {

@@ -38,6 +38,9 @@ std::string_view builtin_notice_page() noexcept;
 // or the end.
 std::string literal_origin(std::string_view expression);
 
+// Whether `url` starts with "http://" or "https://" (scheme in any case) and a host.
+bool is_http_url(std::string_view url) noexcept;
+
 // The Location to send for an evaluated expression whose configured origin is `origin`: the value
 // must still start with the origin followed by '/', '?', '#' or the end (otherwise only origin + "/"
 // is used), and every byte that has no place in a header or a URL (controls, space, DEL, '"', '<',

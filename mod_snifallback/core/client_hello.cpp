@@ -174,6 +174,8 @@ void reset(ClientHello &out) {
     out.alpn.clear();
     out.sni_present = false;
     out.sni.clear();
+    out.sslv2_format = false;
+    out.sslv2_only_specs = 0;
 }
 
 // The body of a client_hello handshake message (after its 4-byte header), RFC 8446 4.1.2 and
@@ -417,6 +419,60 @@ ParseError parse_client_hello_records(const std::uint8_t *data, std::size_t size
     }
 }
 
+ParseError parse_sslv2_client_hello_message(const std::uint8_t *data, std::size_t size,
+                                            ClientHello &out) {
+    reset(out);
+    if (data == nullptr || size == 0) return ParseError::empty;
+    if (size > ParseLimits::max_hello_bytes) return ParseError::too_large;
+    Reader message(data, size);
+    std::uint8_t type = 0;
+    std::uint16_t version = 0;
+    std::uint16_t specs_length = 0;
+    std::uint16_t session_id_length = 0;
+    std::uint16_t challenge_length = 0;
+    if (!message.u8(type)) return ParseError::truncated;
+    if (type != handshake_client_hello) return ParseError::not_client_hello;
+    if (!message.u16(version) || !message.u16(specs_length) || !message.u16(session_id_length) ||
+        !message.u16(challenge_length)) {
+        return ParseError::truncated;
+    }
+    constexpr std::uint16_t min_challenge = 16;
+    constexpr std::uint16_t max_challenge = 32;
+    constexpr std::uint16_t max_session_id = 32;
+    if (specs_length == 0 || specs_length % 3 != 0 || session_id_length > max_session_id ||
+        challenge_length < min_challenge || challenge_length > max_challenge) {
+        return ParseError::bad_length;
+    }
+    if (specs_length / 3 > ParseLimits::max_cipher_suites) return ParseError::too_many;
+    Reader specs(nullptr, 0);
+    if (!message.sub(specs_length, specs) || !message.skip(session_id_length) ||
+        !message.skip(challenge_length)) {
+        return ParseError::truncated;
+    }
+    if (!message.empty()) return ParseError::bad_length;  // OpenSSL wants the exact length
+    out.sslv2_format = true;
+    out.legacy_version = version;
+    out.highest_version = version;
+    while (!specs.empty()) {
+        std::uint8_t kind = 0;
+        std::uint16_t code = 0;
+        specs.u8(kind);
+        specs.u16(code);
+        if (kind == 0) {
+            out.cipher_suites.push_back(code);
+        } else {
+            ++out.sslv2_only_specs;
+        }
+    }
+    return ParseError::ok;
+}
+
+bool looks_like_sslv2_client_hello(const std::uint8_t *data, std::size_t size) noexcept {
+    constexpr std::uint8_t tls_major = 3;
+    return data != nullptr && size >= 5 && (data[0] & 0x80) != 0 &&
+           data[2] == handshake_client_hello && data[3] == tls_major;
+}
+
 ParseError parse_client_hello(const std::uint8_t *data, std::size_t size, ClientHello &out) {
     if (data == nullptr || size == 0) {
         reset(out);
@@ -424,6 +480,14 @@ ParseError parse_client_hello(const std::uint8_t *data, std::size_t size, Client
     }
     if (data[0] == content_handshake) return parse_client_hello_records(data, size, out);
     if (data[0] == handshake_client_hello) return parse_client_hello_message(data, size, out);
+    if (looks_like_sslv2_client_hello(data, size)) {
+        const std::size_t length = (std::size_t{data[0] & 0x7fU} << 8) | data[1];
+        if (size - 2 < length) {
+            reset(out);
+            return ParseError::truncated;
+        }
+        return parse_sslv2_client_hello_message(data + 2, length, out);
+    }
     reset(out);
     // Another record type (change_cipher_spec, alert, application_data, heartbeat) or an
     // SSLv2-style record is not a handshake; any other first byte reads as the type of another

@@ -58,6 +58,11 @@ struct ClientHello {
     std::vector<std::string> alpn;  // protocol names as bytes (may be non-printable)
     bool sni_present = false;       // a server_name extension with a host_name entry
     std::string sni;                // first host_name entry, raw bytes (untrusted)
+    // An SSLv2-format (SSL 2.0-compatible) hello: no extensions, hence no SNI; cipher_suites holds
+    // the TLS suites among its 3-byte cipher specs (those whose first byte is 0), and
+    // sslv2_only_specs counts the others (SSL 2.0 kinds, which have no TLS code).
+    bool sslv2_format = false;
+    std::size_t sslv2_only_specs = 0;
 };
 
 // Parse a bare handshake message: 0x01, 3-byte length, body.
@@ -75,9 +80,21 @@ enum class SniScan { present, absent, unknown };
 SniScan scan_for_sni(const std::uint8_t *data, std::size_t size,
                      std::string_view *host_name = nullptr) noexcept;
 
-// Either form: records when the input starts with 0x16, a bare message when it starts with 0x01;
-// other record types (20-24) and SSLv2-style input give not_handshake, other first bytes
-// not_client_hello.
+// An SSLv2-format ClientHello message, as OpenSSL's message callback hands over an
+// SSL 2.0-compatible hello (with version SSL2_VERSION and content type 0): type 1, version,
+// cipher-spec length, session-id length, challenge length (2 bytes each), the cipher specs (3 bytes
+// each), session id and challenge, and nothing after. Lengths are checked as OpenSSL checks them
+// (specs a non-zero multiple of 3, session id at most 32 bytes, challenge 16 to 32 bytes).
+ParseError parse_sslv2_client_hello_message(const std::uint8_t *data, std::size_t size,
+                                            ClientHello &out);
+
+// Whether `data` starts like an SSLv2-format ClientHello record: a 2-byte header with the high bit
+// set, then message type 1 and a version of 3.x.
+bool looks_like_sslv2_client_hello(const std::uint8_t *data, std::size_t size) noexcept;
+
+// Either form: records when the input starts with 0x16, a bare message when it starts with 0x01,
+// an SSLv2-format hello record (2-byte header, high bit set, then type 1); other record types
+// (20-24) and other SSLv2-style input give not_handshake, other first bytes not_client_hello.
 ParseError parse_client_hello(const std::uint8_t *data, std::size_t size, ClientHello &out);
 
 }  // namespace snifallback

@@ -36,9 +36,11 @@ struct VhostComparison {
     bool client_auth_differs = false;     // client certificate verification
 };
 
-enum class Forecast { served, misdirected, forbidden, notice, redirect, vhost };
+// tls_floor: served, but only over TLS the vhost's own settings accept; a connection the fallback
+// profile let in below them gets the vhost's notice or redirect, else 421 (tls_floor.h).
+enum class Forecast { served, misdirected, forbidden, notice, redirect, vhost, tls_floor };
 
-// "served", "misdirected", "forbidden", "notice", "redirect", "vhost".
+// "served", "misdirected", "forbidden", "notice", "redirect", "vhost", "tls-floor".
 const char *forecast_name(Forecast forecast) noexcept;
 
 // What mod_ssl's checks do with a request without SNI.

@@ -70,24 +70,24 @@ struct RecordLimits {
     static constexpr std::size_t tls_offered_max = 16;
     static constexpr std::size_t tls_version = 16;
     static constexpr std::size_t cipher = 48;
-    static constexpr std::size_t alpn = 192;         // the whole list
+    static constexpr std::size_t alpn = 384;         // the whole list: 20 real protocols fit
     static constexpr std::size_t alpn_element = 64;  // each element
-    static constexpr std::size_t ja3 = 448;  // every real hello we know fits; ja3_hash stays whole
+    static constexpr std::size_t ja3 = 640;  // every real hello we know fits (embedded: 494)
     static constexpr std::size_t ja3_hash = 32;
     static constexpr std::size_t ja4 = 48;
-    static constexpr std::size_t client_name = 96;
+    static constexpr std::size_t client_name = 80;
     static constexpr std::size_t outcome = 40;
     static constexpr std::size_t source = 16;
     static constexpr std::size_t host = 255;
     static constexpr std::size_t method = 24;
-    static constexpr std::size_t uri = 544;  // what is left of max_record_bytes for it
+    static constexpr std::size_t uri = 432;
     static constexpr std::size_t protocol = 16;
-    static constexpr std::size_t user_agent = 512;
+    static constexpr std::size_t user_agent = 384;
     static constexpr std::size_t action = 16;
     static constexpr std::size_t reason = 32;
     static constexpr std::size_t target = 256;
     static constexpr std::size_t result = 32;
-    static constexpr std::size_t page = 256;
+    static constexpr std::size_t page = 128;
 };
 
 // One no-SNI log record. Every field may be absent; strings hold raw bytes as received (no

@@ -19,30 +19,76 @@ namespace {
 
 constexpr apr_off_t max_notice_bytes = 256 * 1024;
 
+const char *file_kind(apr_filetype_e type) {
+    switch (type) {
+        case APR_DIR:
+            return "a directory";
+        case APR_CHR:
+            return "a character device";
+        case APR_BLK:
+            return "a block device";
+        case APR_PIPE:
+            return "a FIFO";
+        case APR_SOCK:
+            return "a socket";
+        default:
+            return "not a regular file";
+    }
+}
+
+// The page is read at configuration time: a regular file (looked at before it is opened, so a
+// FIFO cannot hang `apachectl -t`, and again once open), at most 256 KiB, read with that bound,
+// and text without a NUL byte (which would silently end the page).
 const char *read_notice_file(cmd_parms *cmd, const char *arg, ActionSetting &action) {
     const char *path = ap_server_root_relative(cmd->pool, arg);
-    apr_file_t *file = nullptr;
+    char reason[256];
     apr_finfo_t info;
-    apr_status_t rv =
-        path ? apr_file_open(&file, path, APR_FOPEN_READ, APR_FPROT_OS_DEFAULT, cmd->temp_pool)
-             : APR_EBADPATH;
-    if (rv == APR_SUCCESS) rv = apr_file_info_get(&info, APR_FINFO_SIZE, file);
-    if (rv != APR_SUCCESS) {
-        char reason[256];
+    apr_status_t rv = path ? apr_stat(&info, path, APR_FINFO_TYPE | APR_FINFO_SIZE, cmd->temp_pool)
+                           : APR_EBADPATH;
+    if (rv != APR_SUCCESS && rv != APR_INCOMPLETE) {
         return apr_psprintf(cmd->pool, "%s notice: cannot read the page '%s': %s", cmd->cmd->name,
                             path ? path : arg, apr_strerror(rv, reason, sizeof reason));
     }
-    if (info.size > max_notice_bytes) {
+    if (info.filetype != APR_REG) {
         return apr_psprintf(cmd->pool,
-                            "%s notice: the page '%s' is larger than 256 KiB; keep the "
-                            "notice page small and self-contained",
-                            cmd->cmd->name, path);
+                            "%s notice: the page '%s' is %s; give a regular file (an HTML page)",
+                            cmd->cmd->name, path, file_kind(info.filetype));
     }
-    auto size = static_cast<apr_size_t>(info.size);
+    apr_file_t *file = nullptr;
+    // Non-blocking: should the path become a FIFO between the look and the open, the open does
+    // not wait for a writer.
+    rv = apr_file_open(&file, path, APR_FOPEN_READ | APR_FOPEN_NONBLOCK, APR_FPROT_OS_DEFAULT,
+                       cmd->temp_pool);
+    if (rv == APR_SUCCESS) rv = apr_file_info_get(&info, APR_FINFO_TYPE | APR_FINFO_SIZE, file);
+    if (rv != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "%s notice: cannot read the page '%s': %s", cmd->cmd->name,
+                            path, apr_strerror(rv, reason, sizeof reason));
+    }
+    if (info.filetype != APR_REG) {
+        return apr_psprintf(cmd->pool,
+                            "%s notice: the page '%s' is %s; give a regular file (an HTML page)",
+                            cmd->cmd->name, path, file_kind(info.filetype));
+    }
+    const char *too_large = apr_psprintf(cmd->pool,
+                                         "%s notice: the page '%s' is larger than 256 KiB; keep "
+                                         "the notice page small and self-contained",
+                                         cmd->cmd->name, path);
+    if (info.size > max_notice_bytes) return too_large;
+    // Read one byte more than the bound: a file that grew since its size was taken is refused.
+    auto size = static_cast<apr_size_t>(max_notice_bytes + 1);
     char *body = static_cast<char *>(apr_palloc(cmd->pool, size + 1));
     rv = apr_file_read_full(file, body, size, &size);
     if (rv != APR_SUCCESS && rv != APR_EOF) {
-        return apr_psprintf(cmd->pool, "%s notice: reading '%s' failed", cmd->cmd->name, path);
+        return apr_psprintf(cmd->pool, "%s notice: reading '%s' failed: %s", cmd->cmd->name, path,
+                            apr_strerror(rv, reason, sizeof reason));
+    }
+    if (size > static_cast<apr_size_t>(max_notice_bytes)) return too_large;
+    if (const void *nul = memchr(body, '\0', size)) {
+        return apr_psprintf(cmd->pool,
+                            "%s notice: the page '%s' holds a NUL byte (at byte %" APR_SIZE_T_FMT
+                            "), which would end the page there; give a text (HTML) file",
+                            cmd->cmd->name, path,
+                            static_cast<apr_size_t>(static_cast<const char *>(nul) - body));
     }
     body[size] = '\0';
     action.notice_file = path;
@@ -66,6 +112,13 @@ const char *parse_redirect(cmd_parms *cmd, int argc, char *const argv[], ActionS
                             "%s redirect: the URL '%s' must start with a literal scheme and host, "
                             "e.g. \"https://legacy.example.org%%{REQUEST_URI}\": where a "
                             "redirect points may not depend on what the client sends",
+                            cmd->cmd->name, argv[1]);
+    }
+    if (!is_http_url(origin)) {
+        return apr_psprintf(cmd->pool,
+                            "%s redirect: the URL '%s' must be http:// or https://, e.g. "
+                            "\"https://legacy.example.org%%{REQUEST_URI}\"; no other scheme "
+                            "(javascript:, data:, ftp: ...) is a place to send a browser",
                             cmd->cmd->name, argv[1]);
     }
     const char *error = nullptr;

@@ -133,10 +133,11 @@ const command_rec directives[] = {
                       RSRC_CONF,
                       "SNIFallbackProtocol [+-]protocol ... - protocols of fallback handshakes, in "
                       "SSLProtocol's syntax (server config or the address's first vhost)"),
-    SNIF_TAKE1("SNIFallbackCipherSuite", set_fallback_cipher_suite, RSRC_CONF,
-               "SNIFallbackCipherSuite cipher-string - OpenSSL cipher string (TLS 1.2 and below, "
-               "@SECLEVEL=n allowed) of fallback handshakes (server config or the address's "
-               "first vhost)"),
+    AP_INIT_TAKE12("SNIFallbackCipherSuite", as_cmd_func(set_fallback_cipher_suite), nullptr,
+                   RSRC_CONF,
+                   "SNIFallbackCipherSuite cipher-string [allow-null-anonymous] - OpenSSL cipher "
+                   "string (TLS 1.2 and below, @SECLEVEL=n allowed) of fallback handshakes "
+                   "(server config or the address's first vhost)"),
     AP_INIT_TAKE_ARGV("SNIFallbackAction", as_cmd_func(set_action), nullptr,
                       RSRC_CONF | ACCESS_CONF,
                       "SNIFallbackAction none | notice [file] | redirect url-expr [301|302|303|307|"

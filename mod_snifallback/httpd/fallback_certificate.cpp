@@ -27,8 +27,6 @@ struct FallbackCertificate {
     };
     const server_rec *vhost = nullptr;  // whose certificates these are
     std::vector<Entry> entries;
-    unsigned char session_context[SSL_MAX_SID_CTX_LENGTH] = {};
-    unsigned int session_context_length = 0;
 };
 
 namespace {
@@ -229,11 +227,6 @@ int resolve_fallback_certificates(apr_pool_t *p, server_rec *main_server,
                          setting.name);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
-        // A context of its own for no-SNI sessions: "snif:" + the fallback vhost's name.
-        std::string context = std::string("snif:") + target->server_hostname;
-        fallback->session_context_length = static_cast<unsigned int>(
-            std::min<std::size_t>(context.size(), sizeof(fallback->session_context)));
-        std::memcpy(fallback->session_context, context.data(), fallback->session_context_length);
         config.startup.fallback = fallback;
         if (startup_summary_wanted()) report_coverage(p, group, *fallback);
     }
@@ -289,12 +282,6 @@ std::vector<X509 *> server_certificates(SSL_CTX *ctx) {
     std::vector<X509 *> certificates;
     for (const auto &entry : certificates_of(ctx)) certificates.push_back(entry.certificate);
     return certificates;
-}
-
-void isolate_fallback_sessions(ConnectionState &state, SSL *ssl) {
-    if (state.fallback == nullptr) return;
-    SSL_set_session_id_context(ssl, state.fallback->session_context,
-                               state.fallback->session_context_length);
 }
 
 }  // namespace snifallback::glue

@@ -31,7 +31,4 @@ void attach_fallback_certificate(ConnectionState &state, SSL *ssl);
 // Every server certificate mod_ssl configured in `ctx` (one per key type).
 std::vector<X509 *> server_certificates(SSL_CTX *ctx);
 
-// At the ClientHello of a selected fallback client, before OpenSSL looks up a session.
-void isolate_fallback_sessions(ConnectionState &state, SSL *ssl);
-
 }  // namespace snifallback::glue

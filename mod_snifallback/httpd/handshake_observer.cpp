@@ -14,6 +14,8 @@
 #include "httpd/nosni_log.h"
 #include "httpd/server_config.h"
 #include "httpd/shared_stats.h"
+#include "httpd/session_isolation.h"
+#include "httpd/tls_floor.h"
 #include "httpd/tls_profile.h"
 
 namespace snifallback::glue {
@@ -43,42 +45,54 @@ void classify(ConnectionState &state, bool sni_present, std::string_view host_na
           state.connection->base_server);
 }
 
+// `sslv2`: an SSLv2-format (SSL 2.0-compatible) hello, which OpenSSL hands over as the SSLv2
+// message. That format has no extensions, so its client sent no SNI.
 void observe_client_hello(ConnectionState &state, SSL *ssl, const unsigned char *buf,
-                          std::size_t len) {
+                          std::size_t len, bool sslv2) {
     // Clients that send a served name cost one scan for the server_name extension and one lookup
     // of the name, unless every hello is to be fingerprinted.
     std::string_view host_name;
-    const SniScan scan = scan_for_sni(buf, len, &host_name);
+    const SniScan scan = sslv2 ? SniScan::absent : scan_for_sni(buf, len, &host_name);
     if (scan != SniScan::unknown) {
         classify(state, scan == SniScan::present, host_name);
         if (!state.is_fallback() && state.fingerprint != FingerprintMode::all) return;
     }
     ClientHello hello;
-    state.parse_error = parse_client_hello_message(buf, len, hello);
-    if (state.parse_error != ParseError::ok) {
-        // OpenSSL decides whether the hello is acceptable; we only lose our view of it.
+    state.parse_error = sslv2 ? parse_sslv2_client_hello_message(buf, len, hello)
+                              : parse_client_hello_message(buf, len, hello);
+    if (state.parse_error == ParseError::ok) {
+        if (!state.classified) classify(state, hello.sni_present, hello.sni);
+        if (wants_fingerprint(state)) {
+            state.ja3 = ja3_string(hello);
+            state.ja3_hash = ja3_hash(state.ja3);
+            state.ja4 = ja4(hello);
+        }
+        if (state.is_fallback()) {
+            // Only here, on the fallback path: clients served by name never look a name up.
+            if (!state.ja4.empty()) state.client_name = client_name(state.ja4, state.ja3_hash);
+            state.offered_max_version = hello.highest_version;
+            state.offered_alpn = std::move(hello.alpn);  // last use of `hello`
+        }
+    } else {
+        // OpenSSL decides whether the hello is acceptable; we only lose our view of it. The class
+        // comes from the scan when it could read the server_name extension, else from OpenSSL.
         ap_log_cerror(APLOG_MARK, APLOG_DEBUG, 0, state.connection,
-                      "SNIF0002: ClientHello not understood (%s); SNI will be asked of OpenSSL "
-                      "once the handshake completes",
-                      to_string(state.parse_error));
-        return;
+                      "SNIF0002: ClientHello not understood (%s); %s",
+                      to_string(state.parse_error),
+                      state.classified ? "its SNI was read, so it is classified and isolated as "
+                                         "usual, without fingerprints"
+                                       : "SNI will be asked of OpenSSL once the handshake "
+                                         "completes; its sessions are kept apart meanwhile");
     }
-    if (!state.classified) classify(state, hello.sni_present, hello.sni);
-    if (wants_fingerprint(state)) {
-        state.ja3 = ja3_string(hello);
-        state.ja3_hash = ja3_hash(state.ja3);
-        state.ja4 = ja4(hello);
+    // Before OpenSSL looks the session up: sessions of fallback clients, and of hellos whose SNI
+    // could not be read, live in contexts of their own, whatever the certificate.
+    if (!state.classified || state.is_fallback()) isolate_fallback_sessions(state, ssl);
+    // Before OpenSSL picks the version and the cipher. A hello whose class is not known gets
+    // nothing: the profile only ever widens.
+    if (state.selected_at_handshake() && state.tls_profile != nullptr) {
+        apply_tls_profile(state, ssl);
+        state.profile_applied = true;
     }
-    if (!state.is_fallback()) return;
-    // Only here, on the fallback path: clients served by name never look a name up.
-    if (!state.ja4.empty()) state.client_name = client_name(state.ja4, state.ja3_hash);
-    state.offered_max_version = hello.highest_version;
-    state.offered_alpn = std::move(hello.alpn);  // last use of `hello`
-    if (!state.selected_at_handshake()) return;
-    // Before OpenSSL looks the session up: fallback sessions live in a context of their own.
-    isolate_fallback_sessions(state, ssl);
-    // Before OpenSSL picks the version and the cipher.
-    apply_tls_profile(state, ssl);
 }
 
 // Both Finished messages passed: the handshake is complete. Negotiated facts are read from the SSL
@@ -89,6 +103,7 @@ void note_established(ConnectionState &state, SSL *ssl) {
         classify(state, name != nullptr, name ? name : "");
     }
     state.outcome = "established";
+    if (state.is_fallback()) note_negotiated_tls(state, ssl);
     state.tls_version = SSL_get_version(ssl);
     state.tls_version_number = SSL_version(ssl);
     if (const SSL_CIPHER *cipher = SSL_get_current_cipher(ssl)) {
@@ -97,9 +112,19 @@ void note_established(ConnectionState &state, SSL *ssl) {
     end_handshake(state);
 }
 
-void observe_message(ConnectionState &state, int write_p, int content_type,
+// OpenSSL hands an SSLv2-format ClientHello to the message callback as protocol version
+// SSL2_VERSION, content type 0, the message from its type byte on (the 2-byte record header
+// removed), before it processes it.
+bool is_sslv2_client_hello(int write_p, int version, int content_type, const unsigned char *bytes,
+                           std::size_t len) noexcept {
+    return write_p == 0 && version == SSL2_VERSION && content_type == 0 && len > 0 &&
+           bytes[0] == tls::handshake_client_hello;
+}
+
+void observe_message(ConnectionState &state, int write_p, int version, int content_type,
                      const unsigned char *bytes, std::size_t len, SSL *ssl) {
-    if (content_type == tls::content_handshake && len > 0) {
+    const bool sslv2_hello = is_sslv2_client_hello(write_p, version, content_type, bytes, len);
+    if ((content_type == tls::content_handshake || sslv2_hello) && len > 0) {
         if (bytes[0] == tls::handshake_client_hello && write_p == 0 && !state.hello_seen) {
             state.hello_seen = true;  // a second hello after HelloRetryRequest changes nothing
             if (from_health_checker(state)) {
@@ -112,7 +137,7 @@ void observe_message(ConnectionState &state, int write_p, int content_type,
             }
             // Counted at the ClientHello: a TCP connection that never sends one is no TLS client.
             count(Counter::tls, state.connection->base_server);
-            observe_client_hello(state, ssl, bytes, len);
+            observe_client_hello(state, ssl, bytes, len, sslv2_hello);
         } else if (bytes[0] == tls::handshake_finished) {
             (write_p ? state.server_finished : state.client_finished) = true;
             if (state.client_finished && state.server_finished && !state.handshake_ended) {
@@ -136,14 +161,14 @@ bool observation_done(const ConnectionState &state, SSL *ssl) {
 
 // OpenSSL message callback: sees every handshake message and alert of the connection, in both
 // directions, before OpenSSL acts on what it reads.
-extern "C" void on_tls_message(int write_p, int, int content_type, const void *buf, size_t len,
-                               SSL *ssl, void *arg) noexcept {
+extern "C" void on_tls_message(int write_p, int version, int content_type, const void *buf,
+                               size_t len, SSL *ssl, void *arg) noexcept {
     auto *state = static_cast<ConnectionState *>(arg);
     if (state == nullptr) return;
     guard_tls_callback(
         [&] {
             if (state->observing) {
-                observe_message(*state, write_p, content_type,
+                observe_message(*state, write_p, version, content_type,
                                 static_cast<const unsigned char *>(buf), len, ssl);
             }
         },

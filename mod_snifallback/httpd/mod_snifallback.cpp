@@ -26,6 +26,7 @@
 #include "httpd/server_config.h"
 #include "httpd/shared_stats.h"
 #include "httpd/status_handler.h"
+#include "httpd/tls_floor.h"
 #include "httpd/tls_profile.h"
 #include "httpd/vhost_lookup.h"
 
@@ -79,6 +80,7 @@ int finish_configuration(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     int result = resolve_fallback_certificates(pconf, s, addresses);
     if (result == OK) result = verify_action_targets(pconf, s);
     if (result == OK) result = report_tls_profiles(pconf, s, addresses);
+    if (result == OK) result = build_tls_floors(pconf, s);
     if (result == OK) result = forecast_requests(pconf, s, addresses);
     if (result == OK) result = stats_post_config(pconf, plog, ptemp, s);
     return result;

@@ -12,6 +12,7 @@
 #include "httpd/proxy_headers.h"
 #include "httpd/request_state.h"
 #include "httpd/server_config.h"
+#include "httpd/tls_floor.h"
 
 namespace snifallback::glue {
 namespace {
@@ -108,10 +109,19 @@ const char *redirect_location(request_rec *r, const ActionSetting &action) {
         evaluated = "";
     }
     const std::string target = safe_redirect_target(action.redirect_origin, evaluated);
+    // The origin was checked at configuration time and the target keeps it; checked again here,
+    // where the expression has been evaluated, so no Location is ever anything but http(s).
+    if (!is_http_url(target)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "SNIF0062: SNIFallbackAction redirect: the URL is not http or https; no "
+                      "redirect is sent (500)");
+        return nullptr;
+    }
     return apr_pstrmemdup(r->pool, target.data(), target.size());
 }
 
 int answer_redirect(request_rec *r, const ActionSetting &action, const RequestState &decided) {
+    if (decided.target == nullptr) return HTTP_INTERNAL_SERVER_ERROR;
     apr_table_setn(r->err_headers_out, "Location", decided.target);
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
     return action.redirect_status;
@@ -168,6 +178,53 @@ void set_environment(request_rec *r, const ConnectionState &state) {
     }
 }
 
+// The floor (tls_floor.h): a connection the fallback profile shaped never reaches a vhost whose
+// own TLS settings refuse what it negotiated, whatever SNIFallbackMode, SNIFallbackEnforceIf or an
+// exemption say. It gets the Host's vhost's notice or redirect when that is its action, else 421.
+// Returns the response status, or DECLINED when the destination accepts the connection.
+int hold_floor(request_rec *r, const ConnectionState &state, const server_rec *destination,
+               const VhostSettings &settings, RequestState &decided) {
+    // A route passes mod_ssl's SSLVHostSNIPolicy check, so its target is checked on every
+    // fallback connection; the Host's vhost on connections the profile shaped.
+    const bool routed = decided.route_to != nullptr && destination == decided.route_to;
+    // A request classified from a trusted proxy's headers came over the proxy's own TLS: the
+    // client's version and cipher are not known here, and the proxy enforced its own.
+    if (proxied_state(r) != nullptr) return DECLINED;
+    std::string why;
+    if (!below_vhost_floor(state, destination, routed, &why)) return DECLINED;
+    decided.decision.reason = "tls-below-vhost";
+    decided.enforced = true;
+    decided.route_to = nullptr;
+    apr_table_setn(r->subprocess_env, "SNIFALLBACK_ENFORCED", "1");
+    if (routed) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "SNIF0034: not routing to %s: %s refuses the connection's %s with %s (%s)",
+                      destination->server_hostname, destination->server_hostname,
+                      state.tls_version.c_str(), state.cipher.c_str(), why.c_str());
+    } else {
+        ap_log_rerror(
+            APLOG_MARK, APLOG_INFO, 0, r,
+            "SNIF0060: request for %s refused: the fallback TLS profile let in %s with "
+            "%s, which that vhost's own settings refuse (%s); answering with %s",
+            destination && destination->server_hostname ? destination->server_hostname : "?",
+            state.tls_version.c_str(), state.cipher.c_str(), why.c_str(),
+            decided.decision.kind == Decision::Kind::notice     ? "its notice"
+            : decided.decision.kind == Decision::Kind::redirect ? "its redirect"
+                                                                : "421");
+    }
+    switch (decided.decision.kind) {
+        case Decision::Kind::notice:
+            return answer_notice(r, settings);
+        case Decision::Kind::redirect:
+            if (decided.target == nullptr) return HTTP_MISDIRECTED_REQUEST;
+            apr_table_setn(r->err_headers_out, "Location", decided.target);
+            apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+            return settings.action.redirect_status;
+        default:
+            return HTTP_MISDIRECTED_REQUEST;
+    }
+}
+
 }  // namespace
 
 int decide_request(request_rec *r) {
@@ -180,8 +237,14 @@ int decide_request(request_rec *r) {
     set_environment(r, *state);
     if (!state->is_fallback()) return DECLINED;
     const ServerConfig &config = server_config(r->server);
-    // Request-time handling follows the request's vhost: its SNIFallbackClients.
-    if (!config.vhost.effective_clients().contains(state->client_class)) return DECLINED;
+    // Request-time handling follows the request's vhost: its SNIFallbackClients. The floor holds
+    // for every vhost.
+    if (!config.vhost.effective_clients().contains(state->client_class)) {
+        if (!state->profile_applied) return DECLINED;
+        RequestState &decided = request_state(r);
+        decided.vhost = r->server;
+        return hold_floor(r, *state, r->server, config.vhost, decided);
+    }
     const ActionSetting &action = config.vhost.action;
     // The host httpd chose the vhost by: an absolute-form request's own, else the Host header's.
     const char *host = r->hostname ? r->hostname : apr_table_get(r->headers_in, "Host");
@@ -201,6 +264,12 @@ int decide_request(request_rec *r) {
     apr_table_setn(r->subprocess_env, "SNIFALLBACK_ACTION", decision_name(decided.decision.kind));
     apr_table_setn(r->subprocess_env, "SNIFALLBACK_ENFORCED", decided.enforced ? "1" : "0");
     find_target(r, config, decided);
+    // One check for the Host's vhost and a route's target: where the request would be served.
+    const bool routes = decided.enforced && decided.decision.kind == Decision::Kind::vhost &&
+                        decided.route_to != nullptr;
+    const int floor =
+        hold_floor(r, *state, routes ? decided.route_to : r->server, config.vhost, decided);
+    if (floor != DECLINED) return floor;
     if (!decided.enforced) {  // reported: the response is left alone, no route is taken
         decided.route_to = nullptr;
         return DECLINED;
@@ -221,21 +290,7 @@ int finish_route(request_rec *r) {
     const RequestState *decided = find_request_state(r);
     if (decided == nullptr || decided->route_to == nullptr) return DECLINED;
     server_rec *target = decided->route_to;
-    // The connection's protocol must be one the target accepts (its SSLProtocol).
-    SSL_CTX *target_ctx = server_config(target).startup.ssl_ctx;
-    const ConnectionState *state = connection_state(r->connection);
-    // A request classified from a proxy's headers came over the proxy's connection: its TLS
-    // version is not the client's, and not known.
-    if (target_ctx != nullptr && state != nullptr && proxied_state(r) == nullptr) {
-        const long minimum = SSL_CTX_get_min_proto_version(target_ctx);
-        if (minimum != 0 && state->tls_version_number < minimum) {
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                          "SNIF0034: not routing to %s: the connection's %s is below that vhost's "
-                          "SSLProtocol",
-                          target->server_hostname, state->tls_version.c_str());
-            return HTTP_MISDIRECTED_REQUEST;
-        }
-    }
+    // The target's own TLS settings were checked in decide_request (hold_floor).
     r->server = target;
     r->hostname = target->server_hostname;
     r->per_dir_config = target->lookup_defaults;

@@ -17,6 +17,7 @@
 #include "httpd/action_config.h"
 #include "httpd/fallback_certificate.h"
 #include "httpd/server_config.h"
+#include "httpd/tls_floor.h"
 #include "httpd/vhost_lookup.h"
 
 namespace snifallback::glue {
@@ -156,6 +157,14 @@ Forecast forecast_vhost(apr_pool_t *p, server_rec *s, server_rec *handshake,
     config.startup.forecast_without_action = mod_ssl;
     config.startup.forecast =
         request_forecast(settings.action.kind, acts && !settings.reports_only(), strict, mod_ssl);
+    // Where a request would be served, the fallback profile may have let in TLS that vhost's own
+    // settings refuse: such requests get 421 (or its notice or redirect) instead (tls_floor.h).
+    const Forecast served = config.startup.forecast;
+    const server_rec *destination = served == Forecast::vhost ? config.startup.route_target : s;
+    if ((served == Forecast::served || served == Forecast::vhost) && destination != nullptr &&
+        profile_may_reach_below(handshake, destination)) {
+        config.startup.forecast = Forecast::tls_floor;
+    }
     if (startup_summary_wanted()) {
         const char *how = !acts                          ? ""
                           : settings.reports_only()      ? " (SNIFallbackMode report: reported only)"

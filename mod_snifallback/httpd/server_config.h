@@ -23,6 +23,7 @@
 #include "core/client_class.h"
 #include "core/forecast.h"
 #include "core/name_index.h"
+#include "core/tls_floor.h"
 #include "httpd/log_writer.h"
 
 namespace snifallback::glue {
@@ -141,6 +142,7 @@ struct StartupState {
     Forecast forecast_without_action = Forecast::served;  // forecast.h), and mod_ssl's part
     const NameIndex *served_names = nullptr;        // on an address's default vhost: the names
                                                     // its vhosts serve, for SNI classification
+    const TlsFloor *tls_floor = nullptr;  // what its own TLS settings accept (tls_floor.h)
 };
 
 struct ServerConfig {

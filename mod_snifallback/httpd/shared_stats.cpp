@@ -23,12 +23,14 @@ constexpr const char *mutex_type = "snifallback-inventory";
 constexpr const char *shm_key = "snifallback-shm";  // process pool userdata: survives restarts
 // Names the layout: a graceful restart into a build with another layout starts afresh. The
 // counter tables' sizes are part of it; area_layout names what they do not show (2: the hourly
-// history follows the inventory).
-constexpr std::size_t area_layout = 2;
+// history follows the inventory; 3: a vhost's name holds 255 bytes).
+constexpr std::size_t area_layout = 3;
 constexpr std::uint32_t area_magic =
     0x53000000u +
     static_cast<std::uint32_t>(area_layout << 16 | counter_count << 8 | request_cell_count);
-constexpr std::size_t vhost_name_bytes = 128;
+// A whole ServerName of the 255 bytes DNS allows, and its NUL: two vhosts whose names differ
+// anywhere never share a row (a longer name fails the start, SNIF0061).
+constexpr std::size_t vhost_name_bytes = 256;
 
 // Every counter of the tables, as a lock-free atomic.
 struct SharedCounters {
@@ -205,7 +207,17 @@ int stats_post_config(apr_pool_t *pconf, apr_pool_t *, apr_pool_t *, server_rec 
         if (!attach_existing(shm, count_servers(main_server), capacity)) return OK;
     }
     for (server_rec *s = main_server; s; s = s->next) {
-        server_config(s).startup.stats_slot = slot_for(s->server_hostname ? s->server_hostname : "");
+        const char *name = s->server_hostname ? s->server_hostname : "";
+        if (strlen(name) >= vhost_name_bytes) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                         "SNIF0061: ServerName of %" APR_SIZE_T_FMT
+                         " bytes (starting %.64s...) "
+                         "is longer than the 255 a host name may have; mod_snifallback counts "
+                         "vhosts by their whole name: shorten it",
+                         strlen(name), name);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        server_config(s).startup.stats_slot = slot_for(name);
     }
     apr_status_t rv = ap_global_mutex_create(&inventory_mutex, nullptr, mutex_type, nullptr,
                                              main_server, pconf, 0);

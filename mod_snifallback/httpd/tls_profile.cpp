@@ -6,6 +6,8 @@
 
 #include "apr_strings.h"
 
+#include <openssl/objects.h>
+
 #include "core/tls_constants.h"
 #include "core/tls_protocol.h"
 #include "httpd/connection_state.h"
@@ -32,6 +34,22 @@ const char *where(apr_pool_t *p, const server_rec *s, const TlsProfileSetting &p
     return profile.source.file
                ? apr_psprintf(p, "%s:%u", profile.source.file, profile.source.line)
                : apr_pstrdup(p, s->server_hostname ? s->server_hostname : "server config");
+}
+
+// The first cipher of `ciphers` that encrypts nothing (NULL) or authenticates no server
+// (anonymous), as "NAME, which ...", or empty when there is none.
+std::string unsafe_cipher(const STACK_OF(SSL_CIPHER) * ciphers) {
+    for (int i = 0; ciphers != nullptr && i < sk_SSL_CIPHER_num(ciphers); ++i) {
+        const SSL_CIPHER *cipher = sk_SSL_CIPHER_value(ciphers, i);
+        if (SSL_CIPHER_get_cipher_nid(cipher) == NID_undef) {
+            return std::string(SSL_CIPHER_get_name(cipher)) + ", which encrypts nothing";
+        }
+        if (SSL_CIPHER_get_auth_nid(cipher) == NID_auth_null) {
+            return std::string(SSL_CIPHER_get_name(cipher)) +
+                   ", which does not authenticate the server";
+        }
+    }
+    return {};
 }
 
 // What the profile of an address lets in that a careful default would not: versions below
@@ -106,12 +124,26 @@ const char *set_fallback_protocol(cmd_parms *cmd, void *, int argc, char *const 
     return nullptr;
 }
 
-const char *set_fallback_cipher_suite(cmd_parms *cmd, void *, const char *arg) {
+const char *set_fallback_cipher_suite(cmd_parms *cmd, void *, const char *arg, const char *flag) {
     if (const char *error = check_scope(cmd, Scope::server_or_vhost)) return error;
+    constexpr const char *allow_flag = "allow-null-anonymous";
+    if (flag != nullptr && strcasecmp(flag, allow_flag) != 0) {
+        return apr_psprintf(cmd->pool,
+                            "%s: unknown option '%s'; the only one is %s (let the string allow "
+                            "NULL or anonymous ciphers)",
+                            cmd->cmd->name, flag, allow_flag);
+    }
     // OpenSSL is the judge of a cipher string: try it on a scratch context.
     SSL_CTX *scratch = SSL_CTX_new(TLS_server_method());
     const bool accepted = scratch != nullptr && SSL_CTX_set_cipher_list(scratch, arg) == 1;
+    const std::string unsafe = accepted ? unsafe_cipher(SSL_CTX_get_ciphers(scratch)) : "";
     SSL_CTX_free(scratch);
+    if (!unsafe.empty() && flag == nullptr) {
+        return apr_psprintf(cmd->pool,
+                            "%s: '%s' allows %s; leave such ciphers out (add \":!aNULL:!eNULL\"), "
+                            "or say that you mean it: %s \"%s\" %s",
+                            cmd->cmd->name, arg, unsafe.c_str(), cmd->cmd->name, arg, allow_flag);
+    }
     if (!accepted) {
         return apr_psprintf(cmd->pool,
                             "%s: OpenSSL finds no cipher in '%s'; give an OpenSSL cipher string "

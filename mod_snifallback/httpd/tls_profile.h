@@ -19,7 +19,9 @@ namespace snifallback::glue {
 struct ConnectionState;
 
 const char *set_fallback_protocol(cmd_parms *cmd, void *, int argc, char *const argv[]);
-const char *set_fallback_cipher_suite(cmd_parms *cmd, void *, const char *arg);
+// `flag`: "allow-null-anonymous" lets a string that allows ciphers without encryption (NULL) or
+// without server authentication (anonymous) pass; without it such a string fails.
+const char *set_fallback_cipher_suite(cmd_parms *cmd, void *, const char *arg, const char *flag);
 
 // check_config: the profile is set where it has an effect (the server config, or an address's
 // default vhost), so `apachectl -t` already fails otherwise.

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import socket
 import sys
 import tempfile
 import time
@@ -26,6 +27,7 @@ from snifharness import hostile
 from snifharness.httpd import VHOST_NAMES, Httpd
 from snifharness.pki import Pki
 from snifharness.records import crash_lines, json_records
+from snifharness.sslv2 import java6_client_hello
 from snifharness.tls_bio import abandon_handshake
 
 failures: list[str] = []
@@ -141,6 +143,23 @@ def third_start(httpd: Httpd) -> None:
     done = httpd.s_client(get.format("/", "b.test").encode(), servername="nosuch.test",
                           timeout=120)
     expect("unknown name, redirect reported (mod_ssl's 421)", b"HTTP/1.1 421" in done.stdout, True)
+    # the per-request floor: TLS 1.0 let in by the profile, below the vhosts' own settings
+    done = httpd.s_client(get.format("/", "b.test").encode(), args=old, timeout=120)
+    expect("TLS 1.0 below b.test's floor, its redirect (report mode)",
+           b"HTTP/1.1 301" in done.stdout, True)
+    done = httpd.s_client(get.format("/", "default.test").encode(), args=old, timeout=120)
+    expect("TLS 1.0 route below legacy.test's floor", b"HTTP/1.1 421" in done.stdout, True)
+    # fallback sessions do not resume by name
+    session = Path(httpd.root) / "fallback-session.pem"
+    httpd.s_client(get.format("/", "default.test").encode(), timeout=120,
+                   args=["-tls1_2", "-sess_out", str(session)])
+    done = httpd.s_client(get.format("/", "default.test").encode(), servername="default.test",
+                          timeout=120, args=["-tls1_2", "-sess_in", str(session)])
+    expect("no-SNI session offered by name, not resumed", b"Reused," in done.stdout, False)
+    # an SSLv2-format hello (Java 6)
+    with socket.create_connection(("127.0.0.1", httpd.https_port), timeout=60) as sock:
+        sock.sendall(java6_client_hello())
+        expect("SSLv2-format hello, ServerHello", sock.recv(6)[:1], b"\x16")
     r = httpd.curl("/snifallback-status?metrics", sni="default.test")[0]
     expect("status ?metrics", (r.status, "snifallback_tls_connections_total" in r.body), (200, True))
     httpd.stop()

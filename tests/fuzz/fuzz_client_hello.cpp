@@ -50,6 +50,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     if (snifallback::parse_client_hello_records(data, size, hello) == snifallback::ParseError::ok) {
         fingerprint(hello);
     }
+    if (snifallback::parse_sslv2_client_hello_message(data, size, hello) ==
+        snifallback::ParseError::ok) {
+        fingerprint(hello);
+        check(hello.sslv2_format && !hello.sni_present && hello.extensions.empty());
+    }
     const snifallback::ParseError error = snifallback::parse_client_hello(data, size, hello);
     check(snifallback::to_string(error) != nullptr);
     if (error == snifallback::ParseError::ok) fingerprint(hello);

@@ -137,3 +137,16 @@ TEST_CASE("an IP-literal host is exempt however httpd spells it", "[action]") {
     CHECK(snifallback::decide(snifallback::Action::notice, "shop.example", false).kind ==
           snifallback::Decision::Kind::notice);
 }
+
+TEST_CASE("Redirect targets are http or https only") {
+    using snifallback::is_http_url;
+    CHECK(is_http_url("https://legacy.example.org"));
+    CHECK(is_http_url("HTTP://legacy.example.org/x"));
+    CHECK(is_http_url("http://[::1]:8080/"));
+    CHECK_FALSE(is_http_url("javascript://x.test/%0aalert(1)"));
+    CHECK_FALSE(is_http_url("data://x"));
+    CHECK_FALSE(is_http_url("ftp://x.test/"));
+    CHECK_FALSE(is_http_url("https://"));
+    CHECK_FALSE(is_http_url("https:///path"));
+    CHECK_FALSE(is_http_url("httpsx://x.test"));
+}

@@ -1058,3 +1058,25 @@ TEST_CASE("Property: random bytes in every field give one valid, bounded line th
     }
     CHECK(failures == 0);
 }
+
+TEST_CASE("Real legacy and embedded clients' JA3 texts and ALPN lists are kept whole") {
+    // A JA3 text of 494 characters (an mbedTLS program's length) and 20 ALPN protocols.
+    std::string ja3 = "771,";
+    for (int suite = 49195; ja3.size() < 480; ++suite) ja3 += std::to_string(suite) + "-";
+    ja3 += "255,0-10-11-13-22-23,29-23-24,0";
+    while (ja3.size() < 494) ja3.insert(4, "1-");
+    REQUIRE(ja3.size() >= 494);
+    std::vector<std::string> alpn = {
+        "h2",    "http/1.1", "spdy/3.1",    "spdy/3",    "spdy/2",      "h2-16",     "h2-15",
+        "h2-14", "h2c",      "http/1.0",    "stun.turn", "webrtc",      "c-webrtc",  "ftp",
+        "imap",  "pop3",     "managesieve", "coap",      "xmpp-client", "acme-tls/1"};
+    Record record;
+    record.event = "handshake";
+    record.ja3 = ja3;
+    record.alpn = alpn;
+    for (const std::string &line : {render_json(record), render_logfmt(record)}) {
+        CHECK(line.find(ja3) != std::string::npos);
+        CHECK(line.find("truncated") == std::string::npos);
+        CHECK(line.find("acme-tls/1") != std::string::npos);
+    }
+}
