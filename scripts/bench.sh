@@ -13,10 +13,12 @@
 #      name-based SSL vhosts on the address, exact and wildcard names: the module's own count
 #      must not grow with the vhosts (limit: +10% or +100 instructions, whichever is more)
 #   7  resident memory of the apache2 child after 50,000 connections with and without it
+#   7a-7e (part "status"): one scrape of each status output (the handler's HTML, ?json, ?metrics;
+#      mod_status's ?auto and HTML) at 10,000 SSL vhosts, each with a limit in ms
 # Items 1, 3, 4, 4b and 5 are measured twice: full handshakes (servers that keep no sessions) and
 # resumed ones (clients that reconnect to servers with a session cache and tickets, "-r" rows).
 # Every handshake run counts its mix in the servers' access logs (SSL_SESSION_RESUMED); the
-# script exits non-zero when a mix is not the one its row claims, or when 6g's limit is exceeded.
+# script exits non-zero when a mix is not the one its row claims, or when 6g's or 7a-7e's limit is exceeded.
 # It prints medians, min–max spreads and one markdown table of ratios (module / other) with each
 # row's mix.
 #

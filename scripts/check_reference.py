@@ -27,6 +27,7 @@ SETTINGS = {
     "SNIFallbackLog": ("module", "log_target"),
     "SNIFallbackLogFormat": ("module", "log_format"),
     "SNIFallbackInventorySize": ("module", "inventory_size"),
+    "SNIFallbackServerStatus": ("module", "server_status"),
     "SNIFallbackClientNames": ("module", "client_names"),
     "SNIFallbackClients": ("vhost", "clients"),
     "SNIFallbackCertificate": ("vhost", "fallback_certificate"),

@@ -6,31 +6,13 @@
 namespace snifallback {
 
 const char *client_class_name(ClientClass c) noexcept {
-    switch (c) {
-        case ClientClass::no_sni: return "no-sni";
-        case ClientClass::ip_literal: return "ip-literal";
-        case ClientClass::unknown_name: return "unknown-name";
-        case ClientClass::served: break;
-    }
-    return "served";
+    if (c == ClientClass::served) return "served";
+    return fallback_class_descriptions[fallback_class_index(c)].name;
 }
 
 const char *client_class_key(ClientClass c) noexcept {
-    switch (c) {
-        case ClientClass::no_sni: return "no_sni";
-        case ClientClass::ip_literal: return "ip_literal";
-        case ClientClass::unknown_name: return "unknown_name";
-        case ClientClass::served: break;
-    }
-    return "served";
-}
-
-std::size_t fallback_class_index(ClientClass c) noexcept {
-    switch (c) {
-        case ClientClass::ip_literal: return 1;
-        case ClientClass::unknown_name: return 2;
-        default: return 0;
-    }
+    if (c == ClientClass::served) return "served";
+    return fallback_class_descriptions[fallback_class_index(c)].key;
 }
 
 bool parse_client_class(std::string_view word, ClientClass &out) noexcept {

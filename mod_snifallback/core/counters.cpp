@@ -12,13 +12,18 @@ std::size_t decision_index(Decision::Kind kind) noexcept {
 
 }  // namespace
 
-Counter class_counter(ClientClass c, HandshakeStage stage) noexcept {
-    static constexpr Counter table[fallback_class_count][3] = {
-        {Counter::no_sni, Counter::no_sni_established, Counter::no_sni_failed},
-        {Counter::ip_literal, Counter::ip_literal_established, Counter::ip_literal_failed},
-        {Counter::unknown_name, Counter::unknown_name_established, Counter::unknown_name_failed},
-    };
-    return table[fallback_class_index(c)][static_cast<std::size_t>(stage)];
+std::string prometheus_counter_name(const CounterDescription &counter) {
+    std::string name = "snifallback_";
+    if (counter.group == CounterGroup::connections) {
+        name += counter.key;
+        name += "_connections_total";
+    } else {
+        name += counter_group_key(counter.group);
+        name += '_';
+        name += counter.key;
+        name += "_total";
+    }
+    return name;
 }
 
 std::size_t request_cell_index(const RequestCell &cell) noexcept {

@@ -1,6 +1,8 @@
 // Every counter the module keeps, described once. The shared-memory layout, the status JSON, the
 // HTML page, mod_status's "?auto" lines and the Prometheus exposition are all generated from the
 // tables here: adding a counter is one line (plus the code that increments it, and its test).
+// Prometheus names follow from the group and key (prometheus_counter_name()); the class counters
+// (class_counter()) are one family with a class label instead.
 //
 // Connection counters are plain counts. Requests are counted in cells, one per combination of the
 // connection's class, the action decided and whether it was enforced, so that any breakdown (per
@@ -10,6 +12,8 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
+#include <string>
 #include <string_view>
 
 #include "core/action.h"
@@ -45,6 +49,7 @@ namespace snifallback {
 
 // The JSON objects counters are listed in, in this order.
 enum class CounterGroup { connections, log };
+inline constexpr CounterGroup counter_groups[] = {CounterGroup::connections, CounterGroup::log};
 inline constexpr const char *counter_group_key(CounterGroup group) noexcept {
     return group == CounterGroup::connections ? "connections" : "log";
 }
@@ -72,9 +77,55 @@ inline constexpr CounterDescription counter_descriptions[] = {
 
 inline constexpr std::size_t counter_count = std::size(counter_descriptions);
 
-// What a connection of a fallback class counts at its ClientHello and at the end of its handshake.
+// What a connection of a fallback class counts at its ClientHello and at the end of its handshake:
+// the counters <class id>, <class id>_established and <class id>_failed, which the table above
+// must have for every class of SNIFALLBACK_FALLBACK_CLASSES (the build fails otherwise).
 enum class HandshakeStage { hello, established, failed };
-Counter class_counter(ClientClass c, HandshakeStage stage) noexcept;
+inline constexpr HandshakeStage handshake_stages[] = {
+    HandshakeStage::hello, HandshakeStage::established, HandshakeStage::failed};
+inline constexpr std::size_t handshake_stage_count = std::size(handshake_stages);
+
+inline constexpr Counter class_counters[][handshake_stage_count] = {
+#define SNIFALLBACK_CLASS_COUNTERS(id, name, key, label) \
+    {Counter::id, Counter::id##_established, Counter::id##_failed},
+    SNIFALLBACK_FALLBACK_CLASSES(SNIFALLBACK_CLASS_COUNTERS)
+#undef SNIFALLBACK_CLASS_COUNTERS
+};
+static_assert(std::size(class_counters) == fallback_class_count);
+
+constexpr Counter class_counter(ClientClass c, HandshakeStage stage) noexcept {
+    return class_counters[fallback_class_index(c)][static_cast<std::size_t>(stage)];
+}
+
+// Whether `counter` is one of the class counters, and whose; for the renderings that show them
+// as one family with a class label.
+constexpr bool is_class_counter(Counter counter, ClientClass &c, HandshakeStage &stage) noexcept {
+    for (std::size_t i = 0; i < fallback_class_count; ++i) {
+        for (std::size_t s = 0; s < handshake_stage_count; ++s) {
+            if (class_counters[i][s] == counter) {
+                c = fallback_classes[i];
+                stage = handshake_stages[s];
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+// The hello counter of a class has the class's JSON key.
+constexpr bool class_counter_keys_match() noexcept {
+    for (std::size_t i = 0; i < fallback_class_count; ++i) {
+        const auto &counter = counter_descriptions[static_cast<std::size_t>(class_counters[i][0])];
+        if (counter.key != std::string_view(fallback_class_descriptions[i].key)) return false;
+    }
+    return true;
+}
+static_assert(class_counter_keys_match(), "a class's hello counter has the class's key");
+
+// The Prometheus name of a counter that is not a class counter: "snifallback_<key>_connections_
+// total" for the connections group ("snifallback_tls_connections_total"),
+// "snifallback_<group>_<key>_total" for the others ("snifallback_log_records_dropped_total").
+std::string prometheus_counter_name(const CounterDescription &counter);
 
 // One cell of the request counts.
 struct RequestCell {
@@ -136,6 +187,31 @@ inline constexpr RequestTotalDescription request_total_descriptions[] = {
     SNIFALLBACK_REQUEST_TOTALS(SNIFALLBACK_TOTAL_DESCRIPTION)
 #undef SNIFALLBACK_TOTAL_DESCRIPTION
 };
+
+// Every fallback class has a request total of its own, with the class's key, that selects
+// exactly its cells.
+constexpr bool every_class_has_a_request_total() noexcept {
+    for (const auto &c : fallback_class_descriptions) {
+        bool found = false;
+        for (const auto &total : request_total_descriptions) {
+            if (total.key != std::string_view(c.key)) continue;
+            for (const Decision::Kind kind : decision_kinds) {
+                for (const bool enforced : {false, true}) {
+                    for (const ClientClass other : fallback_classes) {
+                        if (total.selects(RequestCell{other, kind, enforced}) != (other == c.id)) {
+                            return false;
+                        }
+                    }
+                }
+            }
+            found = true;
+        }
+        if (!found) return false;
+    }
+    return true;
+}
+static_assert(every_class_has_a_request_total(),
+              "every fallback class has a request total with its key that selects its cells");
 
 // One set of counts: for the whole server, or for one vhost.
 struct Counters {

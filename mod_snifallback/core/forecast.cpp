@@ -29,7 +29,8 @@ const char *forecast_name(Forecast forecast) noexcept {
         case Forecast::notice: return "notice";
         case Forecast::redirect: return "redirect";
         case Forecast::vhost: return "vhost";
-        case Forecast::tls_floor: return "tls-floor";
+        case Forecast::tls_floor:
+            return "tls-floor";
         case Forecast::served: break;
     }
     return "served";

@@ -28,19 +28,18 @@ constexpr FieldSource request(RequestTotal total, std::string_view label) {
     return {true, Counter::tls, total, label};
 }
 
-// In HistoryField's order. The class fields are checked against class_counter(c, hello) by the
-// unit tests, the request fields select cells through the request totals' own descriptions.
-constexpr FieldSource field_sources[history_field_count] = {
+// In HistoryField's order, generated from the same lists as the enum, so none can be missing.
+constexpr FieldSource field_sources[] = {
     connection(Counter::tls, "TLS"),
-    connection(Counter::no_sni, "no SNI"),
-    connection(Counter::ip_literal, "IP literal"),
-    connection(Counter::unknown_name, "unknown name"),
-    request(RequestTotal::notice, "notice"),
-    request(RequestTotal::redirect, "redirect"),
-    request(RequestTotal::vhost, "vhost"),
-    request(RequestTotal::exempt, "exempt"),
-    request(RequestTotal::reported, "reported"),
+#define SNIFALLBACK_CLASS_SOURCE(id, name, key, label) connection(Counter::id, label),
+    SNIFALLBACK_FALLBACK_CLASSES(SNIFALLBACK_CLASS_SOURCE)
+#undef SNIFALLBACK_CLASS_SOURCE
+#define SNIFALLBACK_REQUEST_SOURCE(id, label) request(RequestTotal::id, label),
+        SNIFALLBACK_HISTORY_REQUEST_FIELDS(SNIFALLBACK_REQUEST_SOURCE)
+#undef SNIFALLBACK_REQUEST_SOURCE
 };
+static_assert(std::size(field_sources) == history_field_count);
+static_assert(history_field_count <= 32, "history_fields_of() returns a 32-bit set");
 
 constexpr std::uint64_t field_bit(std::size_t index) noexcept {
     return std::uint64_t{1} << index;

@@ -50,6 +50,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -61,19 +62,34 @@ namespace snifallback {
 
 inline constexpr std::uint32_t kHistoryHours = 48;
 
-// The fields of one hour, in the order the status outputs list them.
+// The request totals the history keeps, in the order the status outputs list them:
+// X(id, label), id naming a RequestTotal, label a short heading for tables.
+#define SNIFALLBACK_HISTORY_REQUEST_FIELDS(X) \
+    X(notice, "notice")                       \
+    X(redirect, "redirect")                   \
+    X(vhost, "vhost")                         \
+    X(exempt, "exempt")                       \
+    X(reported, "reported")
+
+// The fields of one hour, in the order the status outputs list them: TLS connections (ClientHellos
+// seen), then the fallback connections of each class at their ClientHello (client_class.h), then
+// fallback requests per action decided (enforced or reported) and the requests only reported.
 enum class HistoryField : std::size_t {
-    tls,     // TLS connections (ClientHellos seen)
-    no_sni,  // fallback connections per class, at their ClientHello
-    ip_literal,
-    unknown_name,
-    notice,  // fallback requests per action decided (enforced or reported)
-    redirect,
-    vhost,
-    exempt,
-    reported,  // fallback requests whose action was decided but not enforced
+    tls,
+#define SNIFALLBACK_HISTORY_CLASS_FIELD(id, name, key, label) id,
+    SNIFALLBACK_FALLBACK_CLASSES(SNIFALLBACK_HISTORY_CLASS_FIELD)
+#undef SNIFALLBACK_HISTORY_CLASS_FIELD
+#define SNIFALLBACK_HISTORY_REQUEST_FIELD(id, label) id,
+        SNIFALLBACK_HISTORY_REQUEST_FIELDS(SNIFALLBACK_HISTORY_REQUEST_FIELD)
+#undef SNIFALLBACK_HISTORY_REQUEST_FIELD
 };
-inline constexpr std::size_t history_field_count = 9;
+inline constexpr RequestTotal history_request_totals[] = {
+#define SNIFALLBACK_HISTORY_REQUEST_TOTAL(id, label) RequestTotal::id,
+    SNIFALLBACK_HISTORY_REQUEST_FIELDS(SNIFALLBACK_HISTORY_REQUEST_TOTAL)
+#undef SNIFALLBACK_HISTORY_REQUEST_TOTAL
+};
+inline constexpr std::size_t history_field_count =
+    1 + fallback_class_count + std::size(history_request_totals);
 
 inline constexpr std::size_t history_field_index(HistoryField field) noexcept {
     return static_cast<std::size_t>(field);

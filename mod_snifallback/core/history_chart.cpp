@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <initializer_list>
+#include <iterator>
 
 namespace snifallback {
 namespace {
@@ -22,8 +23,11 @@ struct SeriesStyle {
 };
 // Okabe and Ito's colours, which the common colour-vision deficiencies tell apart, with a dash
 // pattern each as well, for print and for grey.
-constexpr SeriesStyle class_styles[fallback_class_count] = {
+// One per fallback class, in fallback_classes' order.
+constexpr SeriesStyle class_styles[] = {
     {"#d55e00", nullptr}, {"#0072b2", "7 3"}, {"#009e73", "2 2"}};
+static_assert(std::size(class_styles) == fallback_class_count,
+              "every fallback class needs a chart style (colour and dash) of its own");
 constexpr SeriesStyle share_style = {"#666666", nullptr};
 
 void append_tenths(std::string &out, std::int64_t tenths) {
@@ -150,8 +154,11 @@ void append_legend(std::string &out) {
     struct Place {
         std::int64_t x, y;
     };
+    // One place per fallback class, in fallback_classes' order, then the share's.
     constexpr Place at[] = {
         {plot_left, 14}, {plot_left + 100, 14}, {plot_left + 220, 14}, {plot_left, 34}};
+    static_assert(std::size(at) == fallback_class_count + 1,
+                  "every fallback class needs a place in the chart's legend");
     const auto item = [&](Place place, const SeriesStyle &style, const char *width,
                           std::string_view label) {
         out +=

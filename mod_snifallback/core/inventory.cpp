@@ -195,7 +195,7 @@ std::optional<InventoryEntry> InventoryView::find(std::string_view client_ip,
     return std::nullopt;
 }
 
-std::vector<InventoryEntry> InventoryView::snapshot_sorted() const noexcept {
+std::vector<InventoryEntry> InventoryView::snapshot() const noexcept {
     std::vector<InventoryEntry> out;
     const std::uint32_t n = used();
     if (n == 0) return out;
@@ -204,11 +204,20 @@ std::vector<InventoryEntry> InventoryView::snapshot_sorted() const noexcept {
     } catch (...) {  // std::bad_alloc: report nothing rather than throw across the core's API
         return {};
     }
-    std::sort(out.begin(), out.end(), [](const InventoryEntry &a, const InventoryEntry &b) {
+    return out;
+}
+
+void sort_by_frequency(std::vector<InventoryEntry> &entries) noexcept {
+    std::sort(entries.begin(), entries.end(), [](const InventoryEntry &a, const InventoryEntry &b) {
         const auto ka = std::make_tuple(b.count, b.last_seen_us, a.client_ip(), a.ja4());
         const auto kb = std::make_tuple(a.count, a.last_seen_us, b.client_ip(), b.ja4());
         return ka < kb;
     });
+}
+
+std::vector<InventoryEntry> InventoryView::snapshot_sorted() const noexcept {
+    std::vector<InventoryEntry> out = snapshot();
+    sort_by_frequency(out);
     return out;
 }
 

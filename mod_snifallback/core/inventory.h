@@ -96,6 +96,9 @@ std::size_t inventory_bytes(std::uint32_t capacity) noexcept;
 inline constexpr std::size_t kInventoryAlignment =
     std::max(alignof(InventoryHeader), alignof(InventoryEntry));
 
+// Sorts copies of entries as snapshot_sorted() gives them: after releasing the mutex.
+void sort_by_frequency(std::vector<InventoryEntry> &entries) noexcept;
+
 // A handle on a table in someone else's memory; cheap to copy; owns nothing. A default-constructed
 // view, or one create()/attach() refused, is invalid: its record() and clear() do nothing, its
 // queries return 0 / nothing.
@@ -143,9 +146,11 @@ class InventoryView {
     std::optional<InventoryEntry> find(std::string_view client_ip,
                                        std::string_view ja4) const noexcept;
 
-    // Copies of the entries, by count descending, then last seen descending, then client_ip and
-    // ja4 ascending (a total order, so the result is deterministic). Empty if invalid or if the
-    // allocation fails. Copy under the mutex, render after releasing it.
+    // Copies of the entries, in slot order: all a reader does under the mutex (one copy of at
+    // most capacity entries, no comparison). Empty if invalid or if the allocation fails.
+    std::vector<InventoryEntry> snapshot() const noexcept;
+    // The same, by count descending, then last seen descending, then client_ip and ja4
+    // ascending (a total order, so the result is deterministic).
     std::vector<InventoryEntry> snapshot_sorted() const noexcept;
 
   private:

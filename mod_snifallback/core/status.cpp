@@ -1,5 +1,6 @@
 #include "core/status.h"
 
+#include <cctype>
 #include <map>
 
 #include "core/escape.h"
@@ -200,24 +201,61 @@ std::string label(const char *name, std::string_view value) {
     return std::string(name) + "=\"" + prometheus_label_value(value) + '"';
 }
 
-void fallback_connections(std::string &out, const Counters &total) {
-    family(out, "snifallback_fallback_hellos_total", "counter",
-           "ClientHellos of clients that cannot be served by name, by class.");
-    for (ClientClass c : fallback_classes) {
-        sample(out, "snifallback_fallback_hellos_total", label("class", client_class_name(c)),
-               total[class_counter(c, HandshakeStage::hello)]);
+const char *class_family_name(HandshakeStage stage) {
+    return stage == HandshakeStage::hello ? "snifallback_fallback_hellos_total"
+                                          : "snifallback_fallback_connections_total";
+}
+
+std::string class_labels(ClientClass c, HandshakeStage stage) {
+    std::string labels = label("class", client_class_name(c));
+    if (stage != HandshakeStage::hello) {
+        labels +=
+            ',' + label("outcome", stage == HandshakeStage::established ? "established" : "failed");
     }
-    family(out, "snifallback_fallback_connections_total", "counter",
-           "Handshakes of clients that cannot be served by name that ended, by class and "
-           "outcome.");
+    return labels;
+}
+
+// The class counters of one handshake stage group: hellos, or the handshakes that ended.
+void class_family(std::string &out, const Counters &total, bool ended) {
+    const char *name = class_family_name(ended ? HandshakeStage::failed : HandshakeStage::hello);
+    family(out, name, "counter",
+           ended ? "Handshakes of clients that cannot be served by name that ended, by class and "
+                   "outcome."
+                 : "ClientHellos of clients that cannot be served by name, by class.");
     for (ClientClass c : fallback_classes) {
-        for (const auto stage : {HandshakeStage::established, HandshakeStage::failed}) {
-            sample(out, "snifallback_fallback_connections_total",
-                   label("class", client_class_name(c)) + ',' +
-                       label("outcome",
-                             stage == HandshakeStage::established ? "established" : "failed"),
-                   total[class_counter(c, stage)]);
+        for (const HandshakeStage stage : handshake_stages) {
+            if ((stage != HandshakeStage::hello) != ended) continue;
+            sample(out, name, class_labels(c, stage), total[class_counter(c, stage)]);
         }
+    }
+}
+
+// Every counter of the table, in its order: the class counters as two families with a class
+// label where the first of them stands, each other counter as a family of its own.
+void counter_families(std::string &out, const Counters &total) {
+    bool classes_done = false;
+    for (const CounterDescription &counter : counter_descriptions) {
+        ClientClass c{};
+        HandshakeStage stage{};
+        if (is_class_counter(counter.id, c, stage)) {
+            if (!classes_done) {
+                class_family(out, total, false);
+                class_family(out, total, true);
+                classes_done = true;
+            }
+            continue;
+        }
+        const std::string name = prometheus_counter_name(counter);
+        std::string help(counter.label);
+        if (!help.empty())
+            help[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(help[0])));
+        help += " (status JSON ";
+        help += counter_group_key(counter.group);
+        help += '.';
+        help += counter.key;
+        help += ").";
+        family(out, name.c_str(), "counter", help.c_str());
+        sample(out, name.c_str(), "", total[counter.id]);
     }
 }
 
@@ -241,18 +279,20 @@ void fallback_requests(std::string &out, const StatusReport &report) {
 
 }  // namespace
 
+std::string prometheus_counter_series(Counter id) {
+    ClientClass c{};
+    HandshakeStage stage{};
+    if (is_class_counter(id, c, stage)) {
+        return std::string(class_family_name(stage)) + '{' + class_labels(c, stage) + '}';
+    }
+    return prometheus_counter_name(counter_descriptions[static_cast<std::size_t>(id)]);
+}
+
 std::string render_status_prometheus(const StatusReport &report) {
     std::string out;
     family(out, "snifallback_build_info", "gauge", "The module's version, always 1.");
     sample(out, "snifallback_build_info", label("version", SNIFALLBACK_VERSION), 1);
-    family(out, "snifallback_tls_connections_total", "counter",
-           "Inbound TLS connections that sent a ClientHello.");
-    sample(out, "snifallback_tls_connections_total", "", report.total[Counter::tls]);
-    fallback_connections(out, report.total);
-    family(out, "snifallback_health_check_connections_total", "counter",
-           "Connections from SNIFallbackHealthCheckFrom addresses (not in the TLS count).");
-    sample(out, "snifallback_health_check_connections_total", "",
-           report.total[Counter::health_check]);
+    counter_families(out, report.total);
     fallback_requests(out, report);
     family(out, "snifallback_inventory_clients", "gauge",
            "Clients in the inventory of the most frequent fallback clients.");
@@ -260,10 +300,6 @@ std::string render_status_prometheus(const StatusReport &report) {
     family(out, "snifallback_inventory_capacity", "gauge",
            "Clients the inventory holds at most (SNIFallbackInventorySize).");
     sample(out, "snifallback_inventory_capacity", "", report.inventory_capacity);
-    family(out, "snifallback_log_records_dropped_total", "counter",
-           "Records SNIFallbackLog could not write and dropped.");
-    sample(out, "snifallback_log_records_dropped_total", "",
-           report.total[Counter::log_records_dropped]);
     return out;
 }
 

@@ -92,6 +92,10 @@ std::string render_status_auto(const Counters &total);
 std::string render_status_prometheus(const StatusReport &report);
 inline constexpr const char *prometheus_content_type = "text/plain; version=0.0.4; charset=utf-8";
 
+// The series a counter of the table is exposed as: "snifallback_tls_connections_total", or
+// "snifallback_fallback_hellos_total{class=\"no-sni\"}" for a class counter.
+std::string prometheus_counter_series(Counter id);
+
 // A label value in the exposition format's escaping.
 std::string prometheus_label_value(std::string_view value);
 

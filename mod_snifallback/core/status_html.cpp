@@ -141,7 +141,9 @@ void append_summary(std::string &out, const std::vector<HourCounts> &hours) {
 
 // The chart's numbers, hour by hour, oldest first like the chart.
 void append_history_table(std::string &out, const std::vector<HourCounts> &hours) {
-    constexpr std::size_t share_after = history_field_index(HistoryField::unknown_name);
+    // after the last class's column
+    constexpr std::size_t share_after =
+        history_field_index(HistoryField::tls) + fallback_class_count;
     out +=
         "<details><summary>The 48 hours in numbers</summary>\n<div class=\"wide\"><table "
         "class=\"hours\"><tr><th>hour (UTC)</th>";
@@ -217,19 +219,21 @@ void append_fingerprints(std::string &out, const std::vector<ClientRow> &clients
 
 void append_totals(std::string &out, const StatusReport &report) {
     out += "<h2>Totals since start</h2>\n<div class=\"wide\"><table><tr><th></th><th>all</th>";
-    for (const auto &vhost : report.vhosts) out += "<th>" + html_escape(vhost.name) + "</th>";
+    // merged as in the JSON and Prometheus outputs: names that read the same are one column
+    const std::vector<VhostCounters> vhosts = merged_vhosts(report.vhosts);
+    for (const auto &vhost : vhosts) out += "<th>" + html_escape(vhost.name) + "</th>";
     out += "</tr>\n";
     const auto row = [&](std::string_view label, auto value_of) {
         out += "<tr><th>";
         out += label;
         out += "</th><td class=\"n\">" + std::to_string(value_of(report.total)) + "</td>";
-        for (const auto &vhost : report.vhosts) {
+        for (const auto &vhost : vhosts) {
             out += "<td class=\"n\">" + std::to_string(value_of(vhost.counters)) + "</td>";
         }
         out += "</tr>\n";
     };
     out += "<tr><th>a request without SNI gets</th><td></td>";
-    for (const auto &vhost : report.vhosts) out += "<td>" + html_escape(vhost.forecast) + "</td>";
+    for (const auto &vhost : vhosts) out += "<td>" + html_escape(vhost.forecast) + "</td>";
     out += "</tr>\n";
     for (const CounterDescription &counter : counter_descriptions) {
         row(counter.label, [&](const Counters &c) { return c[counter.id]; });

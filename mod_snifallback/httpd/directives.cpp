@@ -79,20 +79,35 @@ const char *set_inventory_size(cmd_parms *cmd, void *, const char *arg) {
     return nullptr;
 }
 
+const char *set_server_status(cmd_parms *cmd, void *, int on) {
+    if (const char *error = check_scope(cmd, Scope::server_only)) return error;
+    server_config(cmd->server).module.server_status = on ? 1 : 0;
+    return nullptr;
+}
+
+// "no-sni (default), ip-literal and unknown-name": the classes of client_class.h, in order.
+const char *class_list(apr_pool_t *p) {
+    const char *out = "";
+    for (std::size_t i = 0; i < fallback_class_count; ++i) {
+        const char *separator = i == 0 ? "" : i + 1 == fallback_class_count ? " and " : ", ";
+        out = apr_pstrcat(p, out, separator, fallback_class_descriptions[i].name,
+                          i == 0 ? " (default)" : "", nullptr);
+    }
+    return out;
+}
+
 const char *set_clients(cmd_parms *cmd, void *, int argc, char *const argv[]) {
     if (const char *error = check_scope(cmd, Scope::server_or_vhost_not_directory)) return error;
     if (argc < 1) {
-        return apr_psprintf(cmd->pool, "%s: name at least one class: no-sni, ip-literal, "
-                            "unknown-name", cmd->cmd->name);
+        return apr_psprintf(cmd->pool, "%s: name at least one class: %s", cmd->cmd->name,
+                            class_list(cmd->pool));
     }
     ClientClassSet classes;
     for (int i = 0; i < argc; ++i) {
         ClientClass c = ClientClass::served;
         if (!parse_client_class(argv[i], c)) {
-            return apr_psprintf(cmd->pool,
-                                "%s: unknown class '%s'; the classes are no-sni (default), "
-                                "ip-literal and unknown-name",
-                                cmd->cmd->name, argv[i]);
+            return apr_psprintf(cmd->pool, "%s: unknown class '%s'; the classes are %s",
+                                cmd->cmd->name, argv[i], class_list(cmd->pool));
         }
         classes = classes.with(c);
     }
@@ -114,6 +129,9 @@ void *probe_url(ProbeUrl which) {
 
 }  // namespace
 
+// " no-sni ip-literal unknown-name": the classes' words, for usage text (a literal).
+#define SNIFALLBACK_CLASS_WORD(id, name, key, label) " " name
+
 #define SNIF_TAKE1(name, fn, where, help) AP_INIT_TAKE1(name, as_cmd_func(fn), nullptr, where, help)
 
 // The help text is usage text: httpd appends it to its own argument-count errors.
@@ -121,16 +139,15 @@ const command_rec directives[] = {
     SNIF_TAKE1("SNIFallbackFingerprint", set_fingerprint, RSRC_CONF,
                "SNIFallbackFingerprint nosni|all|off - which TLS ClientHellos get JA3/JA4 "
                "fingerprints (default nosni: only those without SNI)"),
-    AP_INIT_TAKE_ARGV("SNIFallbackClients", as_cmd_func(set_clients), nullptr,
-                      RSRC_CONF | ACCESS_CONF,
-                      "SNIFallbackClients class... - which clients the module treats as fallback "
-                      "clients: no-sni (default), ip-literal, unknown-name"),
+    AP_INIT_TAKE_ARGV(
+        "SNIFallbackClients", as_cmd_func(set_clients), nullptr, RSRC_CONF | ACCESS_CONF,
+        "SNIFallbackClients class... - which clients the module treats as fallback "
+        "clients (default no-sni):" SNIFALLBACK_FALLBACK_CLASSES(SNIFALLBACK_CLASS_WORD)),
     SNIF_TAKE1("SNIFallbackCertificate", set_fallback_certificate, RSRC_CONF,
                "SNIFallbackCertificate ServerName[:port] - the SSL vhost whose certificates "
                "handshakes without SNI get on this address (server config or the address's "
                "first vhost)"),
-    AP_INIT_TAKE_ARGV("SNIFallbackProtocol", as_cmd_func(set_fallback_protocol), nullptr,
-                      RSRC_CONF,
+    AP_INIT_TAKE_ARGV("SNIFallbackProtocol", as_cmd_func(set_fallback_protocol), nullptr, RSRC_CONF,
                       "SNIFallbackProtocol [+-]protocol ... - protocols of fallback handshakes, in "
                       "SSLProtocol's syntax (server config or the address's first vhost)"),
     AP_INIT_TAKE12("SNIFallbackCipherSuite", as_cmd_func(set_fallback_cipher_suite), nullptr,
@@ -157,6 +174,9 @@ const command_rec directives[] = {
     SNIF_TAKE1("SNIFallbackInventorySize", set_inventory_size, RSRC_CONF,
                "SNIFallbackInventorySize N - how many of the most frequent clients without SNI "
                "the shared inventory keeps (default 64)"),
+    AP_INIT_FLAG("SNIFallbackServerStatus", as_cmd_func(set_server_status), nullptr, RSRC_CONF,
+                 "SNIFallbackServerStatus on|off - whether mod_status's /server-status shows the "
+                 "module's totals (default on)"),
     AP_INIT_TAKE1("SNIFallbackProbePixel", as_cmd_func(set_probe_url), probe_url(ProbeUrl::pixel),
                   RSRC_CONF,
                   "SNIFallbackProbePixel URL - the SNI-only HTTPS URL of the probe's image "
@@ -173,12 +193,10 @@ const command_rec directives[] = {
                       "SNIFallbackHealthCheckFrom address|network... - connections from these "
                       "(after mod_remoteip's PROXY protocol handling) are a load balancer's health "
                       "checks: only counted (server config or the address's first vhost)"),
-    AP_INIT_TAKE_ARGV("SNIFallbackTrustedProxy", as_cmd_func(set_trusted_proxy), nullptr,
-                      RSRC_CONF,
+    AP_INIT_TAKE_ARGV("SNIFallbackTrustedProxy", as_cmd_func(set_trusted_proxy), nullptr, RSRC_CONF,
                       "SNIFallbackTrustedProxy address|network... - proxies that end TLS in front "
                       "of Apache and whose SNIFallbackProxyHeaders are believed (server config)"),
-    AP_INIT_TAKE_ARGV("SNIFallbackProxyHeaders", as_cmd_func(set_proxy_headers), nullptr,
-                      RSRC_CONF,
+    AP_INIT_TAKE_ARGV("SNIFallbackProxyHeaders", as_cmd_func(set_proxy_headers), nullptr, RSRC_CONF,
                       "SNIFallbackProxyHeaders sni=Header [has-sni=Header] [ja4=Header] "
                       "[ja3=Header] - request headers in which a trusted proxy passes on the "
                       "client's SNI and fingerprints; removed from everyone else's requests"),

@@ -8,6 +8,7 @@
 
 #include "httpd/connection_state.h"
 #include "httpd/hook_guard.h"
+#include "httpd/openssl_errors.h"
 #include "httpd/server_config.h"
 #include "httpd/vhost_lookup.h"
 
@@ -251,6 +252,11 @@ int use_fallback_certificate(ConnectionState &state, SSL *ssl) {
     SSL_certs_clear(ssl);
     for (const auto &entry : state.fallback->entries) {
         if (SSL_use_cert_and_key(ssl, entry.certificate, entry.key, entry.chain, 1) != 1) {
+            const std::string errors = take_openssl_errors();
+            ap_log_cerror(APLOG_MARK, APLOG_ERR, 0, state.connection,
+                          "SNIF0076: cannot give this handshake the fallback certificate of %s "
+                          "(SNIFallbackCertificate): %s; the handshake fails",
+                          state.fallback->vhost->server_hostname, errors.c_str());
             return 0;  // fail the handshake rather than serve a half-built certificate set
         }
     }

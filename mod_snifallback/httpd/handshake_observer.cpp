@@ -77,8 +77,7 @@ void observe_client_hello(ConnectionState &state, SSL *ssl, const unsigned char 
         // OpenSSL decides whether the hello is acceptable; we only lose our view of it. The class
         // comes from the scan when it could read the server_name extension, else from OpenSSL.
         ap_log_cerror(APLOG_MARK, APLOG_DEBUG, 0, state.connection,
-                      "SNIF0002: ClientHello not understood (%s); %s",
-                      to_string(state.parse_error),
+                      "SNIF0002: ClientHello not understood (%s); %s", to_string(state.parse_error),
                       state.classified ? "its SNI was read, so it is classified and isolated as "
                                          "usual, without fingerprints"
                                        : "SNI will be asked of OpenSSL once the handshake "

@@ -10,6 +10,13 @@ void report_failure(HookKind kind, const FailureContext &context, const char *wh
                          "does not start with the module half set up",
                          what);
             break;
+        case HookKind::child:  // child_init is called with the main server
+            ap_log_error(APLOG_MARK, APLOG_ERR, 0, context.server,
+                         "SNIF0079: mod_snifallback could not set itself up in this child "
+                         "process: %s; the child serves requests without it (e.g. without "
+                         "client inventory updates)",
+                         what);
+            break;
         case HookKind::connection:
             ap_log_cerror(APLOG_MARK, APLOG_ERR, 0, context.connection,
                           "SNIF0001: cannot observe this connection (%s); it is served "

@@ -1,10 +1,11 @@
 // One wrapper at every boundary where httpd or OpenSSL calls into the module: no C++ exception
 // crosses into C. What a failure means depends on the kind of hook, and is decided here, once:
 //
-//   configuration  pre_config, check_config, post_config, open_logs, child_init: the (re)start
-//                  fails (SNIF0004 at emerg, naming what failed); a server that cannot set the
-//                  module up must not run with it half set up. child_init cannot fail a start:
-//                  it logs the same message at error.
+//   configuration  pre_config, check_config, post_config, open_logs: the (re)start fails
+//                  (SNIF0004 at emerg, naming what failed); a server that cannot set the module up
+//                  must not run with it half set up.
+//   child          child_init: it cannot fail a start, so the child runs on without what the
+//                  hook would have set up (SNIF0079 at error, naming what failed).
 //   connection     pre_handshake: the connection is served unobserved (SNIF0001), as without
 //                  the module.
 //   request        post_read_request, log_transaction, handlers, mod_status's hook: the request is
@@ -25,7 +26,7 @@
 
 namespace snifallback::glue {
 
-enum class HookKind { configuration, connection, request };
+enum class HookKind { configuration, child, connection, request };
 
 namespace hook_guard_detail {
 
@@ -88,6 +89,8 @@ struct Guarded<kind, hook> {
 template <auto hook>
 inline constexpr auto configuration_hook =
     &hook_guard_detail::Guarded<HookKind::configuration, hook>::call;
+template <auto hook>
+inline constexpr auto child_hook = &hook_guard_detail::Guarded<HookKind::child, hook>::call;
 template <auto hook>
 inline constexpr auto connection_hook =
     &hook_guard_detail::Guarded<HookKind::connection, hook>::call;

@@ -115,7 +115,7 @@ void register_hooks(apr_pool_t *) {
     // built the SSL_CTXs.
     ap_hook_post_config(configuration_hook<finish_configuration>, ssl, nullptr, APR_HOOK_MIDDLE);
     // child_init: each child attaches to the inventory's mutex.
-    ap_hook_child_init(configuration_hook<stats_child_init>, nullptr, nullptr, APR_HOOK_MIDDLE);
+    ap_hook_child_init(child_hook<stats_child_init>, nullptr, nullptr, APR_HOOK_MIDDLE);
     // pre_connection after mod_remoteip's: only then is its PROXY protocol filter in place, and the
     // module watches the header it reads (client_address.h).
     register_client_address_filter();

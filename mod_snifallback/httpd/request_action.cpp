@@ -97,10 +97,16 @@ int answer_notice(request_rec *r, const VhostSettings &settings) {
     return status;
 }
 
-// Where a redirect goes for this request (also when it is only reported).
-const char *redirect_location(request_rec *r, const ActionSetting &action) {
+// Where a redirect goes for this request (also when it is only reported). `uri_decoded`: r->uri
+// is the served path (decoded); it goes into a URL here, so the expression sees it escaped as
+// mod_alias escapes the rest of a path it redirects (ap_escape_uri): /a%3Fb, /100%25 and /a%2520b
+// stay what the client sent, and no decoded '?' or '#' changes the target's query or fragment.
+const char *redirect_location(request_rec *r, const ActionSetting &action, bool uri_decoded) {
+    char *const served = r->uri;
+    if (uri_decoded) r->uri = ap_escape_uri(r->pool, served);
     const char *error = nullptr;
     const char *evaluated = ap_expr_str_exec(r, action.redirect_url, &error);
+    r->uri = served;
     if (error != nullptr || evaluated == nullptr) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "SNIF0031: SNIFallbackAction redirect: the URL expression failed: %s; "
@@ -136,9 +142,10 @@ int begin_route(request_rec *r, const ConnectionState &state, RequestState &deci
 }
 
 // The target of a redirect or route, recorded whether or not the action is enforced.
-void find_target(request_rec *r, const ServerConfig &config, RequestState &decided) {
+void find_target(request_rec *r, const ServerConfig &config, RequestState &decided,
+                 bool uri_decoded) {
     if (decided.decision.kind == Decision::Kind::redirect) {
-        decided.target = redirect_location(r, config.vhost.action);
+        decided.target = redirect_location(r, config.vhost.action, uri_decoded);
     } else if (decided.decision.kind == Decision::Kind::vhost && config.startup.route_target) {
         decided.route_to = config.startup.route_target;
         decided.target = config.startup.route_target->server_hostname;
@@ -263,7 +270,7 @@ int decide_request(request_rec *r) {
     decided.enforced = acts && enforced_here(r, config.vhost);
     apr_table_setn(r->subprocess_env, "SNIFALLBACK_ACTION", decision_name(decided.decision.kind));
     apr_table_setn(r->subprocess_env, "SNIFALLBACK_ENFORCED", decided.enforced ? "1" : "0");
-    find_target(r, config, decided);
+    find_target(r, config, decided, path != nullptr);
     // One check for the Host's vhost and a route's target: where the request would be served.
     const bool routes = decided.enforced && decided.decision.kind == Decision::Kind::vhost &&
                         decided.route_to != nullptr;

@@ -56,6 +56,7 @@ struct ModuleSettings {
     LogFormat log_format = LogFormat::unset;
     LogTarget log_target;              // SNIFallbackLog; Kind::none when unset
     std::uint32_t inventory_size = 0;  // SNIFallbackInventorySize; 0 = unset
+    int server_status = -1;            // SNIFallbackServerStatus on (1) / off (0); -1 = unset (on)
     apr_array_header_t *trusted_proxies = nullptr;  // SNIFallbackTrustedProxy: apr_ipsubnet_t *
     ProxyHeaderNames proxy_headers;                 // SNIFallbackProxyHeaders
     // SNIFallbackClientNames: the files (const char *, ServerRoot-relative resolved), in order;
@@ -63,6 +64,7 @@ struct ModuleSettings {
     apr_array_header_t *client_names = nullptr;
 
     FingerprintMode effective_fingerprint() const noexcept;
+    bool effective_server_status() const noexcept { return server_status != 0; }
     LogFormat effective_log_format() const noexcept;
     std::uint32_t effective_inventory_size() const noexcept;
 };

@@ -1,8 +1,13 @@
 #include "httpd/shared_stats.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cstring>
 #include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "httpd/connection_state.h"
 #include "httpd/server_config.h"
@@ -21,10 +26,12 @@ namespace {
 
 constexpr const char *mutex_type = "snifallback-inventory";
 constexpr const char *shm_key = "snifallback-shm";  // process pool userdata: survives restarts
+constexpr const char *mutex_key = "snifallback-inventory-mutex";  // the same
 // Names the layout: a graceful restart into a build with another layout starts afresh. The
 // counter tables' sizes are part of it; area_layout names what they do not show (2: the hourly
-// history follows the inventory; 3: a vhost's name holds 255 bytes).
-constexpr std::size_t area_layout = 3;
+// history follows the inventory; 3: a vhost's name holds 255 bytes; 4: generation stamps on
+// the area and the vhost slots).
+constexpr std::size_t area_layout = 4;
 constexpr std::uint32_t area_magic =
     0x53000000u +
     static_cast<std::uint32_t>(area_layout << 16 | counter_count << 8 | request_cell_count);
@@ -42,28 +49,48 @@ static_assert(std::atomic<std::uint64_t>::is_always_lock_free,
 
 struct SharedVhost {
     char name[vhost_name_bytes];
+    // The last configuration generation (SharedArea::generation) that gave this slot to a vhost
+    // of this name; 0: free. Written by the parent in post_config only.
+    std::atomic<std::uint32_t> generation;
     SharedCounters counters;
 };
 
 struct SharedArea {
     std::uint32_t magic;
     std::uint32_t vhost_capacity;
-    std::atomic<std::uint32_t> vhost_used;
+    std::atomic<std::uint32_t> vhost_used;  // slots [0, vhost_used) have been handed out
     std::uint32_t inventory_capacity;
+    std::atomic<std::uint32_t> generation;  // configurations that attached: 1, 2, ...
     SharedCounters total;
     // SharedVhost vhosts[vhost_capacity]; then the inventory, aligned; then the history, aligned.
 };
 
+// This process's view of the shared memory for one configuration generation: set in
+// post_config, cleared when pconf, whose configuration it belongs to, is cleared.
 struct Shared {
     apr_shm_t *shm = nullptr;
     SharedArea *area = nullptr;
     SharedVhost *vhosts = nullptr;
     InventoryView inventory;
     HistoryView history;
+    std::uint32_t generation = 0;  // of the configuration this process runs
 };
 
 Shared shared;  // per process; set in post_config, inherited at fork
+// The inventory's mutex: in the parent the one created in the process pool (it lives as long as
+// the shared memory); in a child the handle child_init attached, from the child's pool. Cleared
+// by a cleanup of the pool each value came from.
 apr_global_mutex_t *inventory_mutex = nullptr;
+
+apr_status_t forget_shared(void *) {
+    shared = Shared{};
+    return APR_SUCCESS;
+}
+
+apr_status_t forget_mutex(void *) {
+    inventory_mutex = nullptr;
+    return APR_SUCCESS;
+}
 
 // Holds the inventory's mutex for a scope, so that nothing (not even a failed allocation) leaves it
 // locked for every other process.
@@ -122,17 +149,83 @@ std::uint32_t count_servers(server_rec *main_server) {
     return n;
 }
 
-// The slot of a vhost's counters, found by ServerName so that it survives a graceful restart.
-int slot_for(const char *name) {
+// A name as a slot stores it (truncated to vhost_name_bytes - 1).
+std::string_view slot_name(const char *name) noexcept {
+    return std::string_view(name, strnlen(name, vhost_name_bytes - 1));
+}
+
+// Gives every server of this generation its counter slot, found by ServerName so that it
+// survives graceful restarts; linear in the slots and the servers. A name not seen before gets a
+// slot no vhost of this or the previous generation holds (the previous generation's children may
+// still be counting into theirs), zeroed, else a new one; none left: SNIF0075.
+void assign_slots(server_rec *main_server) {
     SharedArea &area = *shared.area;
-    const std::uint32_t used = area.vhost_used.load();
+    const std::uint32_t generation = shared.generation;
+    std::uint32_t used = std::min(area.vhost_used.load(), area.vhost_capacity);
+    std::unordered_map<std::string_view, std::uint32_t> by_name;
+    by_name.reserve(2 * static_cast<std::size_t>(used) + 16);
     for (std::uint32_t i = 0; i < used; ++i) {
-        if (!strncmp(shared.vhosts[i].name, name, vhost_name_bytes - 1)) return static_cast<int>(i);
+        if (shared.vhosts[i].generation.load() != 0) {
+            by_name.emplace(slot_name(shared.vhosts[i].name), i);  // the first of a name wins
+        }
     }
-    if (used >= area.vhost_capacity) return -1;
-    apr_cpystrn(shared.vhosts[used].name, name, vhost_name_bytes);
-    area.vhost_used.store(used + 1);
-    return static_cast<int>(used);
+    std::vector<server_rec *> newcomers;
+    for (server_rec *s = main_server; s; s = s->next) {
+        const auto found = by_name.find(slot_name(s->server_hostname ? s->server_hostname : ""));
+        if (found == by_name.end()) {
+            newcomers.push_back(s);
+            continue;
+        }
+        shared.vhosts[found->second].generation.store(generation);
+        server_config(s).startup.stats_slot = static_cast<int>(found->second);
+    }
+    // Free: never handed out, or last held two or more generations ago.
+    const auto reclaimable = [&](std::uint32_t i) {
+        const std::uint32_t held = shared.vhosts[i].generation.load();
+        return held == 0 || held + 1 < generation;
+    };
+    std::uint32_t next_free = 0;
+    std::uint32_t without_slot = 0;
+    const char *first_without = nullptr;
+    for (server_rec *s : newcomers) {
+        const char *name = s->server_hostname ? s->server_hostname : "";
+        // Two vhosts of one name share a slot, also when the name is new.
+        if (const auto found = by_name.find(slot_name(name)); found != by_name.end()) {
+            server_config(s).startup.stats_slot = static_cast<int>(found->second);
+            continue;
+        }
+        while (next_free < used && !reclaimable(next_free)) ++next_free;
+        std::uint32_t slot = next_free;
+        if (slot < used) {
+            const auto previous = by_name.find(slot_name(shared.vhosts[slot].name));
+            if (previous != by_name.end() && previous->second == slot) by_name.erase(previous);
+            ++next_free;
+        } else if (used < area.vhost_capacity) {
+            slot = used++;
+            next_free = used;
+        } else {
+            server_config(s).startup.stats_slot = -1;
+            if (without_slot++ == 0) first_without = name;
+            continue;
+        }
+        SharedVhost &vhost = shared.vhosts[slot];
+        for (auto &value : vhost.counters.values) value.store(0, std::memory_order_relaxed);
+        for (auto &value : vhost.counters.requests) value.store(0, std::memory_order_relaxed);
+        apr_cpystrn(vhost.name, name, vhost_name_bytes);
+        vhost.generation.store(generation);
+        by_name.emplace(slot_name(vhost.name), slot);
+        server_config(s).startup.stats_slot = static_cast<int>(slot);
+    }
+    area.vhost_used.store(used);
+    if (without_slot != 0) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main_server,
+                     "SNIF0075: %u virtual hosts (e.g. '%s') have no counters of their own: "
+                     "the %u counter slots in shared memory are taken by this configuration and "
+                     "the previous one; their counts still go to the totals. The slots of vhosts "
+                     "removed now are free for new ones after the next restart; a stop and start "
+                     "sizes the memory for this configuration",
+                     without_slot, first_without, area.vhost_capacity);
+    }
 }
 
 bool attach_existing(apr_shm_t *shm, std::uint32_t vhost_capacity, std::uint32_t capacity) {
@@ -153,7 +246,30 @@ bool attach_existing(apr_shm_t *shm, std::uint32_t vhost_capacity, std::uint32_t
     shared.history = HistoryView::attach(
         reinterpret_cast<char *>(area) + history_offset(area->vhost_capacity, capacity),
         history_bytes());
-    return shared.inventory.valid() && shared.history.valid();
+    if (!shared.inventory.valid() || !shared.history.valid()) {
+        shared = Shared{};
+        return false;
+    }
+    return true;
+}
+
+// The inventory's mutex, created once in the process pool, beside the shared memory.
+apr_status_t process_mutex(server_rec *main_server, apr_global_mutex_t *&out) {
+    apr_pool_t *process_pool = main_server->process->pool;
+    void *existing = nullptr;
+    apr_pool_userdata_get(&existing, mutex_key, process_pool);
+    if (existing != nullptr) {
+        out = static_cast<apr_global_mutex_t *>(existing);
+        return APR_SUCCESS;
+    }
+    apr_global_mutex_t *mutex = nullptr;
+    const apr_status_t rv =
+        ap_global_mutex_create(&mutex, nullptr, mutex_type, nullptr, main_server, process_pool, 0);
+    if (rv != APR_SUCCESS) return rv;
+    apr_pool_userdata_set(mutex, mutex_key, apr_pool_cleanup_null, process_pool);
+    apr_pool_cleanup_register(process_pool, nullptr, forget_mutex, apr_pool_cleanup_null);
+    out = mutex;
+    return APR_SUCCESS;
 }
 
 }  // namespace
@@ -165,32 +281,45 @@ int stats_pre_config(apr_pool_t *pconf, apr_pool_t *, apr_pool_t *) {
 }
 
 int stats_post_config(apr_pool_t *pconf, apr_pool_t *, apr_pool_t *, server_rec *main_server) {
+    // Whatever happens below, nothing of a previous generation's view stays (its pconf is gone).
+    shared = Shared{};
+    apr_pool_cleanup_register(pconf, nullptr, forget_shared, apr_pool_cleanup_null);
+    // The mutex first: it outlives every generation, and child_init needs it whatever the
+    // shared memory does below.
+    apr_status_t rv = process_mutex(main_server, inventory_mutex);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, main_server,
+                     "SNIF0042: cannot create the %s mutex (see the Mutex directive)", mutex_type);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     const std::uint32_t capacity = server_config(main_server).module.effective_inventory_size();
+    const std::uint32_t servers = count_servers(main_server);
     // Room for vhosts added by later graceful restarts.
-    const std::uint32_t vhost_capacity = 2 * count_servers(main_server) + 16;
+    const std::uint32_t vhost_capacity = 2 * servers + 16;
     apr_pool_t *process_pool = main_server->process->pool;
 
-    shared = Shared{};
     void *existing = nullptr;
     apr_pool_userdata_get(&existing, shm_key, process_pool);
     auto *old_shm = static_cast<apr_shm_t *>(existing);
-    if (old_shm == nullptr ||
-        !attach_existing(old_shm, count_servers(main_server), capacity)) {
+    if (old_shm == nullptr || !attach_existing(old_shm, servers, capacity)) {
         if (old_shm != nullptr) {
             ap_log_error(APLOG_MARK, APLOG_INFO, 0, main_server,
                          "SNIF0040: counters and client inventory start afresh: their size "
                          "changed with the configuration");
+            apr_pool_userdata_set(nullptr, shm_key, apr_pool_cleanup_null, process_pool);
             apr_shm_destroy(old_shm);
         }
         apr_shm_t *shm = nullptr;
         const std::size_t bytes = area_bytes(vhost_capacity, capacity);
-        apr_status_t rv = apr_shm_create(&shm, bytes, nullptr, process_pool);
+        rv = apr_shm_create(&shm, bytes, nullptr, process_pool);
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_ERR, rv, main_server,
                          "SNIF0041: cannot create %" APR_SIZE_T_FMT " bytes of shared memory for "
                          "the counters; they are off",
                          bytes);
-            apr_pool_userdata_set(nullptr, shm_key, apr_pool_cleanup_null, process_pool);
+            for (server_rec *s = main_server; s; s = s->next) {
+                server_config(s).startup.stats_slot = -1;
+            }
             return OK;
         }
         void *base = apr_shm_baseaddr_get(shm);
@@ -204,7 +333,7 @@ int stats_post_config(apr_pool_t *pconf, apr_pool_t *, apr_pool_t *, server_rec 
                             history_bytes());
         area->magic = area_magic;
         apr_pool_userdata_set(shm, shm_key, apr_pool_cleanup_null, process_pool);
-        if (!attach_existing(shm, count_servers(main_server), capacity)) return OK;
+        if (!attach_existing(shm, servers, capacity)) return OK;
     }
     for (server_rec *s = main_server; s; s = s->next) {
         const char *name = s->server_hostname ? s->server_hostname : "";
@@ -217,29 +346,26 @@ int stats_post_config(apr_pool_t *pconf, apr_pool_t *, apr_pool_t *, server_rec 
                          strlen(name), name);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
-        server_config(s).startup.stats_slot = slot_for(name);
     }
-    apr_status_t rv = ap_global_mutex_create(&inventory_mutex, nullptr, mutex_type, nullptr,
-                                             main_server, pconf, 0);
-    if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, rv, main_server,
-                     "SNIF0042: cannot create the %s mutex (see the Mutex directive)", mutex_type);
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
+    shared.generation = shared.area->generation.fetch_add(1) + 1;
+    assign_slots(main_server);
     return OK;
 }
 
 void stats_child_init(apr_pool_t *pchild, server_rec *s) {
     if (inventory_mutex == nullptr) return;
-    apr_status_t rv = apr_global_mutex_child_init(
-        &inventory_mutex, apr_global_mutex_lockfile(inventory_mutex), pchild);
+    apr_global_mutex_t *mutex = inventory_mutex;
+    apr_status_t rv = apr_global_mutex_child_init(&mutex, apr_global_mutex_lockfile(mutex), pchild);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
                      "SNIF0043: cannot attach to the %s mutex in this child; its client inventory "
                      "updates are skipped",
                      mutex_type);
         inventory_mutex = nullptr;
+        return;
     }
+    inventory_mutex = mutex;
+    apr_pool_cleanup_register(pchild, nullptr, forget_mutex, apr_pool_cleanup_null);
 }
 
 // The hourly history is fed here and only here, by the calls that count, so that it never
@@ -275,34 +401,51 @@ void remember_client(ConnectionState &state, const char *user_agent) noexcept {
     shared.inventory.record(state.client_ip, state.ja4, sighting, apr_time_now());
 }
 
+Counters read_status_totals() noexcept {
+    return shared.area == nullptr ? Counters{} : read(shared.area->total);
+}
+
+std::uint32_t inventory_clients() noexcept {
+    if (!shared.inventory.valid()) return 0;
+    const InventoryLock lock;
+    return lock.held() ? shared.inventory.used() : 0;
+}
+
 StatusReport read_status_report(const server_rec *main_server) {
     StatusReport report;
     if (shared.area == nullptr) return report;
     report.total = read(shared.area->total);
     const HistorySnapshot hours = shared.history.snapshot(apr_time_now());
     report.history.assign(hours.begin(), hours.end());
-    const std::uint32_t used = shared.area->vhost_used.load();
-    for (std::uint32_t i = 0; i < used; ++i) {
-        if (shared.vhosts[i].name[0] == '\0') continue;  // the unnamed main server
-        report.vhosts.push_back({shared.vhosts[i].name, read(shared.vhosts[i].counters), {}});
-    }
-    // The forecast is configuration: taken from this generation's vhosts (the first of a name).
-    for (const server_rec *s = main_server->next; s; s = s->next) {
+    // This generation's vhosts in configuration order, one entry per slot (vhosts of one name
+    // share it): the forecast is the first one's with TLS, as configuration says.
+    std::vector<std::size_t> entry_of_slot(shared.area->vhost_capacity, SIZE_MAX);
+    for (const server_rec *s = main_server; s; s = s->next) {
         const ServerConfig &config = server_config(s);
-        if (config.startup.ssl_ctx == nullptr || config.startup.stats_slot < 0) continue;
-        const char *name = shared.vhosts[config.startup.stats_slot].name;
-        for (VhostCounters &vhost : report.vhosts) {
-            if (vhost.name == name) vhost.forecast = forecast_name(config.startup.forecast);
+        const int slot = config.startup.stats_slot;
+        if (slot < 0 || static_cast<std::uint32_t>(slot) >= shared.area->vhost_capacity) continue;
+        const SharedVhost &vhost = shared.vhosts[slot];
+        std::size_t &entry = entry_of_slot[static_cast<std::size_t>(slot)];
+        if (entry == SIZE_MAX) {
+            if (vhost.name[0] == '\0') continue;  // the unnamed main server
+            entry = report.vhosts.size();
+            report.vhosts.push_back({std::string(slot_name(vhost.name)), read(vhost.counters), {}});
+        }
+        if (s != main_server && config.startup.ssl_ctx != nullptr &&
+            report.vhosts[entry].forecast.empty()) {
+            report.vhosts[entry].forecast = forecast_name(config.startup.forecast);
         }
     }
     if (!shared.inventory.valid()) return report;
     report.inventory_capacity = shared.inventory.capacity();
     std::vector<InventoryEntry> entries;
     {
-        const InventoryLock lock;  // copy under the mutex, render after releasing it
+        const InventoryLock lock;  // only copy under the mutex: sort and render after it
         if (!lock.held()) return report;
-        entries = shared.inventory.snapshot_sorted();
+        entries = shared.inventory.snapshot();
     }
+    sort_by_frequency(entries);
+    report.clients.reserve(entries.size());
     for (const auto &entry : entries) {
         const auto client_class = static_cast<ClientClass>(entry.client_class);
         report.clients.push_back({std::string(entry.client_ip()), client_class_name(client_class),

@@ -11,6 +11,7 @@
 #include "core/tls_constants.h"
 #include "core/tls_protocol.h"
 #include "httpd/connection_state.h"
+#include "httpd/openssl_errors.h"
 #include "httpd/server_config.h"
 #include "httpd/vhost_lookup.h"
 
@@ -191,12 +192,25 @@ int report_tls_profiles(apr_pool_t *p, server_rec *main_server, const VhostAddre
 void apply_tls_profile(const ConnectionState &state, SSL *ssl) {
     const TlsProfileSetting *profile = state.tls_profile;
     if (profile == nullptr) return;
+    const char *failed = nullptr;
     if (profile->protocol_text != nullptr) {
-        SSL_set_min_proto_version(ssl, profile->min_version);
-        SSL_set_max_proto_version(ssl, profile->max_version);
+        if (SSL_set_min_proto_version(ssl, profile->min_version) != 1 ||
+            SSL_set_max_proto_version(ssl, profile->max_version) != 1) {
+            failed = profile->protocol_text;
+        }
     }
     // Also sets the security level when the string says @SECLEVEL=n.
-    if (profile->cipher_suite != nullptr) SSL_set_cipher_list(ssl, profile->cipher_suite);
+    if (failed == nullptr && profile->cipher_suite != nullptr &&
+        SSL_set_cipher_list(ssl, profile->cipher_suite) != 1) {
+        failed = profile->cipher_suite;
+    }
+    if (failed != nullptr) {
+        const std::string errors = take_openssl_errors();
+        ap_log_cerror(APLOG_MARK, APLOG_ERR, 0, state.connection,
+                      "SNIF0078: cannot apply the fallback TLS profile ('%s') to this handshake: "
+                      "%s; it goes on with what OpenSSL kept of the address's own settings",
+                      failed, errors.c_str());
+    }
 }
 
 }  // namespace snifallback::glue

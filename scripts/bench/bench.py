@@ -7,7 +7,7 @@ configurations are interleaved inside each repetition (rotating their order), so
 of the machine hit every configuration alike. Every configuration serves the same certificates
 (one throwaway CA, leaf certificates of the same key type, chain length 1 everywhere).
 
-The parts: throughput.py, callgrind.py, vhosts.py, memory.py; the servers: servers.py (with the
+The parts: throughput.py, callgrind.py, vhosts.py, memory.py, status.py; the servers: servers.py (with the
 templates httpd.conf, vhost.conf, stock_log.conf, haproxy.cfg); the load: load.py; the table:
 results.py.
 Servers, PKI, ports and processes come from the harness package (tests/snifharness), which
@@ -30,6 +30,7 @@ from callgrind import callgrind
 from memory import memory
 from results import Row, log, table
 from servers import HAPROXY, HERE, stop_all
+from status import status
 from throughput import throughput
 from vhosts import vhosts
 
@@ -39,7 +40,8 @@ from snifharness.process import run
 
 
 # The parts, in the order they run.
-PARTS = {"throughput": throughput, "callgrind": callgrind, "vhosts": vhosts, "memory": memory}
+PARTS = {"throughput": throughput, "callgrind": callgrind, "vhosts": vhosts, "memory": memory,
+         "status": status}
 
 
 def arguments() -> argparse.Namespace:
@@ -71,7 +73,7 @@ def arguments() -> argparse.Namespace:
     if unknown:
         p.error(f"--only: no part {', '.join(sorted(unknown))} (parts: {', '.join(PARTS)})")
     args.mix_problems = []  # handshake mixes that are not what their row claims
-    args.limit_failures = []  # limits that the run must not exceed (vhosts)
+    args.limit_failures = []  # limits that the run must not exceed (vhosts, status)
     return args
 
 

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -344,8 +345,10 @@ TEST_CASE("mod_status auto lines", "[status]") {
     CHECK(text.find("SNIFallbackRequestsReported: 2\n") != std::string::npos);
 }
 
-TEST_CASE("every counter of the tables is in the JSON, the HTML page and the ?auto lines",
-          "[status]") {
+TEST_CASE(
+    "every counter of the tables is in the JSON, the HTML page, the ?auto lines and "
+    "Prometheus",
+    "[status]") {
     snifallback::StatusReport report;
     // Distinct values, so a counter rendered in another's place is caught.
     for (std::size_t i = 0; i < snifallback::counter_count; ++i) report.total.values[i] = 1000 + i;
@@ -355,6 +358,7 @@ TEST_CASE("every counter of the tables is in the JSON, the HTML page and the ?au
     const std::string json = snifallback::render_status_json(report);
     const std::string html = snifallback::render_status_html(report);
     const std::string lines = snifallback::render_status_auto(report.total);
+    const std::string metrics = snifallback::render_status_prometheus(report);
     const auto doc = json_lite::parse(json);
     CHECK(doc["version"].text == SNIFALLBACK_VERSION);
     const auto check = [&](const char *group, std::string_view key, std::string_view label,
@@ -365,10 +369,32 @@ TEST_CASE("every counter of the tables is in the JSON, the HTML page and the ?au
         CHECK(html.find("<th>" + std::string(label) + "</th><td class=\"n\">" + text) !=
               std::string::npos);
     };
+    std::set<std::string> series;
     for (const auto &counter : snifallback::counter_descriptions) {
         check(snifallback::counter_group_key(counter.group), counter.key, counter.label,
               counter.auto_key, report.total[counter.id]);
+        const std::string name = snifallback::prometheus_counter_series(counter.id);
+        INFO(name);
+        CHECK(series.insert(name).second);  // no two counters share a series
+        const std::string line = name + ' ' + std::to_string(report.total[counter.id]) + '\n';
+        const std::size_t at = metrics.find(line);
+        CHECK(at != std::string::npos);
+        CHECK(metrics.find(line, at + 1) == std::string::npos);
     }
+    // and Prometheus has no counter sample beside them but the requests and the inventory
+    std::size_t samples = 0;
+    for (std::size_t start = 0; start < metrics.size();) {
+        const std::size_t end = metrics.find('\n', start);
+        const std::string line = metrics.substr(start, end - start);
+        start = end + 1;
+        if (line.empty() || line[0] == '#' || line.rfind("snifallback_build_info", 0) == 0 ||
+            line.rfind("snifallback_inventory_", 0) == 0 ||
+            line.rfind("snifallback_fallback_requests_total", 0) == 0) {
+            continue;
+        }
+        ++samples;
+    }
+    CHECK(samples == snifallback::counter_count);
     for (const auto &total : snifallback::request_total_descriptions) {
         check("requests", total.key, total.label, total.auto_key, report.total.total(total.id));
     }
@@ -468,4 +494,17 @@ TEST_CASE("names that read the same once escaped are one series and one JSON key
     CHECK(doc["vhosts"].members[0].first == "inv\xef\xbf\xbd" "alid");
     CHECK(doc["vhosts"].members[0].second["requests"]["none"].text == "3");
     CHECK(doc["vhosts"].members[1].first == "b.test");
+    // and the HTML page: one column each, the merged one with the sum
+    const std::string html = snifallback::render_status_html(report);
+    const std::size_t table = html.find("<h2>Totals since start</h2>");
+    REQUIRE(table != std::string::npos);
+    const std::string head = html.substr(table, html.find("</tr>", table) - table);
+    std::size_t columns = 0;
+    for (std::size_t th = head.find("<th>"); th != std::string::npos;
+         th = head.find("<th>", th + 1)) {
+        ++columns;
+    }
+    CHECK(columns == 2 + 2);  // the row heading, "all", two vhosts
+    CHECK(html.find("<th>no-SNI requests</th><td class=\"n\">0</td><td class=\"n\">3</td>"
+                    "<td class=\"n\">5</td></tr>") != std::string::npos);
 }
