@@ -61,7 +61,7 @@ struct ConnectionState {
     const char *cert_vhost = nullptr;  // ServerName whose certificate was served
     const FallbackCertificate *fallback = nullptr;  // SNIFallbackCertificate of this address
     bool profile_applied = false;  // the fallback TLS profile shaped this handshake
-    NegotiatedTls negotiated;      // with the profile: what the handshake settled (tls_floor.h)
+    NegotiatedTls negotiated;      // with the profile: what the handshake settled (core/tls_floor.h)
 
     // The client's address as httpd uses it (after mod_remoteip's PROXY protocol handling), settled
     // at the ClientHello of a fallback client (client_address.h); peer_ip: the socket's remote

@@ -15,7 +15,7 @@
 #include "httpd/server_config.h"
 #include "httpd/shared_stats.h"
 #include "httpd/session_isolation.h"
-#include "httpd/tls_floor.h"
+#include "httpd/vhost_floor.h"
 #include "httpd/tls_profile.h"
 
 namespace snifallback::glue {

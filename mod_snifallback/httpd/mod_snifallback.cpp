@@ -26,7 +26,7 @@
 #include "httpd/server_config.h"
 #include "httpd/shared_stats.h"
 #include "httpd/status_handler.h"
-#include "httpd/tls_floor.h"
+#include "httpd/vhost_floor.h"
 #include "httpd/tls_profile.h"
 #include "httpd/vhost_lookup.h"
 

@@ -144,7 +144,7 @@ struct StartupState {
     Forecast forecast_without_action = Forecast::served;  // forecast.h), and mod_ssl's part
     const NameIndex *served_names = nullptr;        // on an address's default vhost: the names
                                                     // its vhosts serve, for SNI classification
-    const TlsFloor *tls_floor = nullptr;  // what its own TLS settings accept (tls_floor.h)
+    const TlsFloor *tls_floor = nullptr;  // what its own TLS settings accept (vhost_floor.h)
 };
 
 struct ServerConfig {
