@@ -71,6 +71,11 @@ wget-ip-nosni||wget -q -O /dev/null --no-check-certificate --tries=1 --timeout=5
 wget-sni||wget -q -O /dev/null --no-check-certificate --tries=1 --timeout=5 https://localhost:{PORT}/
 EOF
 
+# Another list in the same form replaces this one (scripts/client_names.sh uses it).
+if [ -n "${SNIFALLBACK_CAPTURE_CLIENTS:-}" ]; then
+  cp "$SNIFALLBACK_CAPTURE_CLIENTS" clients.txt
+fi
+
 # A Java client that trusts anything: only its ClientHello matters.
 cat > Hello.java <<'EOF'
 import javax.net.ssl.*;
@@ -95,8 +100,8 @@ public class Hello {
 }
 EOF
 
-wait_port() {  # until something listens on 127.0.0.1:$1 (at most ~5 s)
-  for _ in $(seq 50); do
+wait_port() {  # until something listens on 127.0.0.1:$1 (at most ~20 s: the machine may be busy)
+  for _ in $(seq 200); do
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
     sleep 0.1
   done

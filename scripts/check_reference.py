@@ -28,6 +28,7 @@ SETTINGS = {
     "SNIFallbackLogFormat": ("module", "log_format"),
     "SNIFallbackInventorySize": ("module", "inventory_size"),
     "SNIFallbackServerStatus": ("module", "server_status"),
+    "SNIFallbackClientNames": ("module", "client_names"),
     "SNIFallbackClients": ("vhost", "clients"),
     "SNIFallbackCertificate": ("vhost", "fallback_certificate"),
     "SNIFallbackProtocol": ("vhost", "tls_profile"),

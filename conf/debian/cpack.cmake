@@ -7,8 +7,9 @@
 # snifallback-fp with its manual page (component "cli") are defined. This file adds the component
 # "debian", which only the package installs (EXCLUDE_FROM_ALL: a plain `cmake --install` leaves
 # /etc alone): snifallback.load and snifallback.conf as conffiles in /etc/apache2/mods-available,
-# README (its links into the source tree made plain text: package_readme.cmake), examples,
-# copyright and changelog in /usr/share/doc. (lintian finds nothing to
+# the project's client names in /usr/share/apache2/snifallback, README (its links into the
+# source tree made plain text: package_readme.cmake), examples, copyright and changelog in
+# /usr/share/doc. (lintian finds nothing to
 # override; an override would go to /usr/share/lintian/overrides/libapache2-mod-snifallback.)
 # The maintainer scripts next to this file do what dh_apache2's do for Debian's own modules.
 
@@ -93,6 +94,9 @@ add_custom_target(snifallback_deb_docs ALL DEPENDS ${deb_gz_outputs})
 install(FILES ${PROJECT_SOURCE_DIR}/conf/snifallback.load
               ${PROJECT_SOURCE_DIR}/conf/snifallback.conf
         DESTINATION /etc/apache2/mods-available COMPONENT debian EXCLUDE_FROM_ALL)
+# The project's client names (scripts/client_names.sh), which snifallback.conf uses.
+install(FILES ${PROJECT_SOURCE_DIR}/conf/client-names.csv
+        DESTINATION /usr/share/apache2/snifallback COMPONENT debian EXCLUDE_FROM_ALL)
 install(FILES ${deb_gz_outputs} ${deb_dir}/copyright
         DESTINATION ${SNIFALLBACK_DEB_DOCDIR} COMPONENT debian EXCLUDE_FROM_ALL)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/conf/examples/

@@ -1,6 +1,7 @@
 #include "core/client_names.h"
 
 #include <optional>
+#include <unordered_map>
 
 namespace snifallback {
 
@@ -105,7 +106,8 @@ bool blank_row(const std::vector<std::string> &fields) {
 
 }  // namespace
 
-std::vector<ClientNamesProblem> ClientNames::add_csv(std::string_view text) {
+std::vector<ClientNamesProblem> ClientNames::add_csv(std::string_view text,
+                                                     std::vector<ClientNamesProblem> *duplicates) {
     std::vector<ClientNamesProblem> problems;
     if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
     CsvReader reader(text);
@@ -153,6 +155,16 @@ std::vector<ClientNamesProblem> ClientNames::add_csv(std::string_view text) {
         return problems;
     }
 
+    // Where each key of this text was first seen, when duplicates are wanted.
+    std::unordered_map<std::string, std::size_t> first_line;
+    const auto note = [&](const char *kind, const std::string &key, std::size_t line) {
+        if (duplicates == nullptr) return;
+        const auto [it, added] = first_line.emplace(std::string(kind) + key, line);
+        if (!added) {
+            duplicates->push_back({line, std::string(kind) + " " + key + " is also on line " +
+                                             std::to_string(it->second)});
+        }
+    };
     std::size_t rows = 0;
     while (!reader.at_end()) {
         const std::size_t line = reader.line();
@@ -181,8 +193,14 @@ std::vector<ClientNamesProblem> ClientNames::add_csv(std::string_view text) {
         };
         const std::string ja4 = column(ja4_col);
         const std::string ja3 = column(ja3_col);
-        if (!ja4.empty()) by_ja4_[ja4] = name;
-        if (!ja3.empty()) by_ja3_[ja3] = name;
+        if (!ja4.empty()) {
+            note("ja4", ja4, line);
+            by_ja4_[ja4] = name;
+        }
+        if (!ja3.empty()) {
+            note("ja3", ja3, line);
+            by_ja3_[ja3] = name;
+        }
     }
     return problems;
 }

@@ -44,7 +44,11 @@ class ClientNames {
 
     // Reads one file's text. Returns the problems found (a bad row is skipped, the others are
     // kept); a file without a header naming a ja4 or ja3 column adds nothing and is one problem.
-    std::vector<ClientNamesProblem> add_csv(std::string_view text);
+    // With `duplicates`, a row whose JA4 or JA3 an earlier row of the same text has is added
+    // there too (it still wins): "ja4 ... is also on line N". A key an earlier add_csv gave is
+    // no duplicate: later files win by design.
+    std::vector<ClientNamesProblem> add_csv(std::string_view text,
+                                            std::vector<ClientNamesProblem> *duplicates = nullptr);
 
     // The name for this JA4, else for this JA3 hash; nullptr when neither is known. Empty
     // arguments never match.

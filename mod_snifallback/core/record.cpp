@@ -52,6 +52,7 @@ constexpr Field fields[] = {
     text("ja3", Group::all, L::ja3, &Record::ja3),
     text("ja3_hash", Group::all, L::ja3_hash, &Record::ja3_hash),
     text("ja4", Group::all, L::ja4, &Record::ja4),
+    text("client_name", Group::all, L::client_name, &Record::client_name),
     text("outcome", Group::all, L::outcome, &Record::outcome),
     text("source", Group::all, L::source, &Record::source),
     text("host", Group::request, L::host, &Record::host),
@@ -123,7 +124,7 @@ static_assert(limits_hold_a_marker(), "every limit must hold the truncation mark
 
 // The fields every record of a connection shares, rendered once by render_connection_fields.
 constexpr std::size_t first_connection_field = 2;
-constexpr std::size_t end_of_connection_fields = 20;
+constexpr std::size_t end_of_connection_fields = 21;
 static_assert(fields[first_connection_field].key == "client_ip" &&
               fields[end_of_connection_fields - 1].key == "source");
 

@@ -7,7 +7,7 @@
 // Keys, in this fixed order (the same in both formats):
 //   every record:     time event client_ip client_port peer_ip local_ip local_port vhost
 //                     cert_vhost sni_class sni tls_offered_max tls_version cipher alpn ja3
-//                     ja3_hash ja4 outcome source
+//                     ja3_hash ja4 client_name outcome source
 //   event "request" and "probe" add:
 //                     host method uri protocol user_agent action enforced reason status target
 //   event "probe" adds:
@@ -75,13 +75,14 @@ struct RecordLimits {
     static constexpr std::size_t ja3 = 640;  // every real hello we know fits (embedded: 494)
     static constexpr std::size_t ja3_hash = 32;
     static constexpr std::size_t ja4 = 48;
+    static constexpr std::size_t client_name = 80;
     static constexpr std::size_t outcome = 40;
     static constexpr std::size_t source = 16;
     static constexpr std::size_t host = 255;
     static constexpr std::size_t method = 24;
-    static constexpr std::size_t uri = 480;
+    static constexpr std::size_t uri = 432;
     static constexpr std::size_t protocol = 16;
-    static constexpr std::size_t user_agent = 432;
+    static constexpr std::size_t user_agent = 384;
     static constexpr std::size_t action = 16;
     static constexpr std::size_t reason = 32;
     static constexpr std::size_t target = 256;
@@ -114,6 +115,7 @@ struct Record {
     Text ja3;                                      // JA3 text
     Text ja3_hash;                                 // MD5 of the JA3 text, lower-case hex
     Text ja4;
+    Text client_name;  // the client's name from SNIFallbackClientNames (by JA4, else JA3)
     Text outcome;  // "established", "alert:<name>", "closed"
     Text source;   // "handshake", or "proxy-header": classified from a trusted proxy's headers
 

@@ -101,6 +101,8 @@ std::string render_status_json(const StatusReport &report) {
         append_json_string(out, client.client_ip);
         out += ",\"ja4\":";
         append_json_string(out, client.ja4);
+        out += ",\"client_name\":";
+        append_nullable_string(out, client.client_name);
         out += ",\"class\":";
         append_json_string(out, client.client_class);
         out += ",\"sni\":";

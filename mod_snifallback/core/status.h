@@ -26,6 +26,7 @@ struct ClientRow {
     std::uint64_t count = 0;
     std::int64_t first_seen_us = 0;
     std::int64_t last_seen_us = 0;
+    std::string client_name;  // from SNIFallbackClientNames by the JA4; empty: not known
 };
 
 struct StatusReport {
@@ -47,6 +48,7 @@ std::vector<VhostCounters> merged_vhosts(const std::vector<VhostCounters> &vhost
 // The fingerprints (JA4) of the inventory's clients, with what the page shows of them.
 struct FingerprintRow {
     std::string ja4;              // untrusted; empty: not fingerprinted
+    std::string client_name;      // its name (SNIFallbackClientNames); empty: not known
     std::uint64_t count = 0;      // the sum of its clients' counts
     std::uint64_t addresses = 0;  // its clients in the inventory (one per address)
     std::string user_agent;       // untrusted: the last User-Agent seen with it; empty: none
@@ -72,7 +74,7 @@ inline constexpr const char *status_page_security_policy =
     "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
 
 // {"version":"0.2.0","connections":{...},"requests":{...},"vhosts":{"name":{"connections":...,"requests":...}},
-//  "clients":[{"client_ip":...,"ja4":...,"user_agent":...,"count":N,"first_seen":"...",
+//  "clients":[{"client_ip":...,"ja4":...,"client_name":...|null,...,"user_agent":...,"count":N,"first_seen":"...",
 //  "last_seen":"..."}],
 //  "history":[{"hour":"2026-12-01T07:00Z","tls":N,"no_sni":N,...,"reported":N}]} (oldest first)
 std::string render_status_json(const StatusReport &report);

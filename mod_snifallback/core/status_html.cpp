@@ -38,7 +38,10 @@ std::vector<FingerprintRow> top_fingerprints(const std::vector<ClientRow> &clien
     for (const ClientRow &client : clients) {
         Seen &seen = by_ja4[client.ja4];
         FingerprintRow &row = seen.row;
-        if (row.addresses == 0) row.ja4 = client.ja4;
+        if (row.addresses == 0) {
+            row.ja4 = client.ja4;
+            row.client_name = client.client_name;
+        }
         row.count += client.count;
         ++row.addresses;
         row.last_seen_us = std::max(row.last_seen_us, client.last_seen_us);
@@ -72,6 +75,8 @@ constexpr std::size_t shown_ip = 64;
 constexpr std::size_t shown_ja4 = 48;
 constexpr std::size_t shown_sni = 120;
 constexpr std::size_t shown_user_agent = 160;
+constexpr std::size_t shown_name = 64;
+constexpr std::size_t shown_name_bytes = 96;  // of HTML: see html_name
 
 // Untrusted bytes in HTML: escaped as for JSON first (controls, invalid UTF-8), then for HTML.
 std::string html_text(const std::string &untrusted, std::size_t budget) {
@@ -177,6 +182,16 @@ void append_history(std::string &out, const std::vector<HourCounts> &hours) {
     append_history_table(out, hours);
 }
 
+// A client's name (SNIFallbackClientNames) is configuration, not client text, and bounded alike;
+// and also in HTML bytes, since a name of '&'s would grow fivefold: up to shown_name characters
+// of plain text show whole, the page's size stays bounded whatever the files say.
+std::string html_name(const std::string &name) {
+    for (std::size_t budget = shown_name;; budget /= 2) {
+        std::string out = html_text(name, budget);
+        if (out.size() <= shown_name_bytes || budget / 2 < truncation_marker.size()) return out;
+    }
+}
+
 void append_fingerprints(std::string &out, const std::vector<ClientRow> &clients) {
     out += "<h2>Top fingerprints</h2>\n";
     if (clients.empty()) {
@@ -185,14 +200,18 @@ void append_fingerprints(std::string &out, const std::vector<ClientRow> &clients
     }
     out +=
         "<p>The clients of the inventory by TLS fingerprint; counts may overestimate (see "
-        "the README).</p>\n<div class=\"wide\"><table><tr><th>JA4<br/>last User-Agent</th>"
+        "the README).</p>\n<div class=\"wide\"><table><tr><th>JA4<br/>name &#183; last "
+        "User-Agent</th>"
         "<th>count</th><th>addresses</th></tr>\n";
     for (const FingerprintRow &row : top_fingerprints(clients, status_page_fingerprints)) {
         // One cell for both, so that a phone shows them without scrolling sideways.
         out +=
             "<tr><td class=\"t\"><b>" +
             (row.ja4.empty() ? std::string("(not fingerprinted)") : html_text(row.ja4, shown_ja4)) +
-            "</b><br/>" + html_text(row.user_agent, shown_user_agent) + "</td><td class=\"n\">" +
+            "</b><br/>" +
+            (row.client_name.empty() ? std::string()
+                                     : "<i>" + html_name(row.client_name) + "</i> &#183; ") +
+            html_text(row.user_agent, shown_user_agent) + "</td><td class=\"n\">" +
             std::to_string(row.count) + "</td><td class=\"n\">" + std::to_string(row.addresses) +
             "</td></tr>\n";
     }
@@ -236,13 +255,15 @@ void append_clients(std::string &out, const std::vector<ClientRow> &clients) {
     }
     out +=
         "<div class=\"wide\"><table><tr><th>client</th><th>class</th><th>SNI</th><th>JA4</th>"
-        "<th>last User-Agent</th><th>count</th><th>first seen</th><th>last seen</th></tr>\n";
+        "<th>name</th><th>last User-Agent</th><th>count</th><th>first seen</th><th>last "
+        "seen</th></tr>\n";
     for (std::size_t i = 0; i < shown; ++i) {
         const ClientRow &client = clients[i];
         out += "<tr><td>" + html_text(client.client_ip, shown_ip) + "</td><td>" +
                html_text(client.client_class, shown_ip) + "</td><td class=\"t\">" +
                html_text(client.sni, shown_sni) + "</td><td class=\"t\">" +
                html_text(client.ja4, shown_ja4) + "</td><td class=\"t\">" +
+               html_name(client.client_name) + "</td><td class=\"t\">" +
                html_text(client.user_agent, shown_user_agent) + "</td><td class=\"n\">" +
                std::to_string(client.count) + "</td><td>" + format_time_utc(client.first_seen_us) +
                "</td><td>" + format_time_utc(client.last_seen_us) + "</td></tr>\n";

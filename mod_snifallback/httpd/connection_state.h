@@ -43,6 +43,9 @@ struct ConnectionState {
     std::string ja3;  // JA3 text, empty unless fingerprinted
     std::string ja3_hash;
     std::string ja4;
+    // SNIFallbackClientNames' name for the fingerprints (fallback clients only); null: unknown.
+    // Points into this generation's configuration pool, which outlives the connection.
+    const std::string *client_name = nullptr;
 
     // Handshake progress, seen through the message callback only. The SSL itself is never kept:
     // mod_ssl frees it whenever it gives up on a connection (plain HTTP on the TLS port, errors),
@@ -58,7 +61,7 @@ struct ConnectionState {
     const char *cert_vhost = nullptr;  // ServerName whose certificate was served
     const FallbackCertificate *fallback = nullptr;  // SNIFallbackCertificate of this address
     bool profile_applied = false;  // the fallback TLS profile shaped this handshake
-    NegotiatedTls negotiated;      // with the profile: what the handshake settled (tls_floor.h)
+    NegotiatedTls negotiated;      // with the profile: what the handshake settled (core/tls_floor.h)
 
     // The client's address as httpd uses it (after mod_remoteip's PROXY protocol handling), settled
     // at the ClientHello of a fallback client (client_address.h); peer_ip: the socket's remote

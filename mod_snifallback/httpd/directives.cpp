@@ -10,6 +10,7 @@
 
 #include "core/inventory.h"
 #include "httpd/action_config.h"
+#include "httpd/client_names_config.h"
 #include "httpd/fallback_certificate.h"
 #include "httpd/health_check.h"
 #include "httpd/probe_handler.h"
@@ -205,6 +206,10 @@ const command_rec directives[] = {
     SNIF_TAKE1("SNIFallbackLogFormat", set_log_format, RSRC_CONF,
                "SNIFallbackLogFormat json|logfmt - one JSON object (default) or one logfmt line "
                "per record"),
+    AP_INIT_TAKE_ARGV("SNIFallbackClientNames", as_cmd_func(set_client_names), nullptr, RSRC_CONF,
+                      "SNIFallbackClientNames file... - CSV files in the layout of FoxIO's "
+                      "ja4plus-mapping.csv that name clients by JA4 (and JA3); later files win "
+                      "(paths relative to ServerRoot)"),
     {nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr},
 };
 

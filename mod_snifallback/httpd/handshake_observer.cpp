@@ -6,6 +6,7 @@
 #include "core/tls_alert.h"
 #include "core/tls_constants.h"
 #include "httpd/client_address.h"
+#include "httpd/client_names_config.h"
 #include "httpd/connection_state.h"
 #include "httpd/fallback_certificate.h"
 #include "httpd/health_check.h"
@@ -14,7 +15,7 @@
 #include "httpd/server_config.h"
 #include "httpd/shared_stats.h"
 #include "httpd/session_isolation.h"
-#include "httpd/tls_floor.h"
+#include "httpd/vhost_floor.h"
 #include "httpd/tls_profile.h"
 
 namespace snifallback::glue {
@@ -67,6 +68,8 @@ void observe_client_hello(ConnectionState &state, SSL *ssl, const unsigned char 
             state.ja4 = ja4(hello);
         }
         if (state.is_fallback()) {
+            // Only here, on the fallback path: clients served by name never look a name up.
+            if (!state.ja4.empty()) state.client_name = client_name(state.ja4, state.ja3_hash);
             state.offered_max_version = hello.highest_version;
             state.offered_alpn = std::move(hello.alpn);  // last use of `hello`
         }

@@ -13,6 +13,7 @@
 #include "core/version.h"
 #include "httpd/action_config.h"
 #include "httpd/client_address.h"
+#include "httpd/client_names_config.h"
 #include "httpd/fallback_certificate.h"
 #include "httpd/handshake_observer.h"
 #include "httpd/health_check.h"
@@ -25,7 +26,7 @@
 #include "httpd/server_config.h"
 #include "httpd/shared_stats.h"
 #include "httpd/status_handler.h"
-#include "httpd/tls_floor.h"
+#include "httpd/vhost_floor.h"
 #include "httpd/tls_profile.h"
 #include "httpd/vhost_lookup.h"
 
@@ -37,7 +38,8 @@ namespace {
 int check_configuration(apr_pool_t *pconf, apr_pool_t *, apr_pool_t *, server_rec *s) {
     const int results[] = {check_fallback_certificates(pconf, s), check_action_targets(pconf, s),
                            check_tls_profiles(pconf, s), check_probe_locations(pconf, s),
-                           check_health_check_placement(pconf, s)};
+                           check_health_check_placement(pconf, s),
+                           load_client_names(pconf, s)};
     for (const int result : results) {
         if (result != OK) return result;
     }
@@ -69,6 +71,7 @@ int finish_configuration(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                      "with %s)",
                      OPENSSL_VERSION_TEXT, OpenSSL_version(OPENSSL_VERSION));
         warn_when_blind(s);
+        log_client_names(s);
     }
     find_remoteip_filter();
     warn_about_proxy_settings(s);

@@ -60,6 +60,7 @@ void fill_connection(Record &record, const ConnectionState &state) {
         record.ja3_hash = state.ja3_hash;
         record.ja4 = state.ja4;
     }
+    if (state.client_name) record.client_name = *state.client_name;
     if (!state.outcome.empty()) record.outcome = state.outcome;
     record.source = state.from_proxy_headers ? "proxy-header" : "handshake";
 }

@@ -9,6 +9,7 @@
 #include "core/client_class.h"
 #include "core/proxy_facts.h"
 #include "httpd/address_list.h"
+#include "httpd/client_names_config.h"
 #include "httpd/connection_state.h"
 #include "httpd/request_state.h"
 #include "httpd/server_config.h"
@@ -136,6 +137,8 @@ const ConnectionState *state_from_proxy_headers(request_rec *r) {
     state->ja4 = facts->ja4;
     state->ja3 = facts->ja3;
     state->ja3_hash = facts->ja3_hash;
+    // Named like a handshake's fingerprints (SNIFallbackClientNames), fallback clients only.
+    if (state->is_fallback()) state->client_name = client_name(state->ja4, state->ja3_hash);
     // The request's vhost decides which classes are fallback clients (there is no handshake).
     state->handshake_classes = server_config(r->server).vhost.effective_clients();
     state->cert_vhost = nullptr;

@@ -12,7 +12,7 @@
 #include "httpd/proxy_headers.h"
 #include "httpd/request_state.h"
 #include "httpd/server_config.h"
-#include "httpd/tls_floor.h"
+#include "httpd/vhost_floor.h"
 
 namespace snifallback::glue {
 namespace {
@@ -180,9 +180,12 @@ void set_environment(request_rec *r, const ConnectionState &state) {
         apr_table_setn(r->subprocess_env, "SNIFALLBACK_JA3", state.ja3_hash.c_str());
         apr_table_setn(r->subprocess_env, "SNIFALLBACK_JA4", state.ja4.c_str());
     }
+    if (state.client_name) {
+        apr_table_setn(r->subprocess_env, "SNIFALLBACK_CLIENT", state.client_name->c_str());
+    }
 }
 
-// The floor (tls_floor.h): a connection the fallback profile shaped never reaches a vhost whose
+// The floor (vhost_floor.h): a connection the fallback profile shaped never reaches a vhost whose
 // own TLS settings refuse what it negotiated, whatever SNIFallbackMode, SNIFallbackEnforceIf or an
 // exemption say. It gets the Host's vhost's notice or redirect when that is its action, else 421.
 // Returns the response status, or DECLINED when the destination accepts the connection.

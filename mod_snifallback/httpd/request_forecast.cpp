@@ -17,7 +17,7 @@
 #include "httpd/action_config.h"
 #include "httpd/fallback_certificate.h"
 #include "httpd/server_config.h"
-#include "httpd/tls_floor.h"
+#include "httpd/vhost_floor.h"
 #include "httpd/vhost_lookup.h"
 
 namespace snifallback::glue {
@@ -158,7 +158,7 @@ Forecast forecast_vhost(apr_pool_t *p, server_rec *s, server_rec *handshake,
     config.startup.forecast =
         request_forecast(settings.action.kind, acts && !settings.reports_only(), strict, mod_ssl);
     // Where a request would be served, the fallback profile may have let in TLS that vhost's own
-    // settings refuse: such requests get 421 (or its notice or redirect) instead (tls_floor.h).
+    // settings refuse: such requests get 421 (or its notice or redirect) instead (vhost_floor.h).
     const Forecast served = config.startup.forecast;
     const server_rec *destination = served == Forecast::vhost ? config.startup.route_target : s;
     if ((served == Forecast::served || served == Forecast::vhost) && destination != nullptr &&

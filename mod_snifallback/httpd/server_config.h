@@ -59,6 +59,9 @@ struct ModuleSettings {
     int server_status = -1;            // SNIFallbackServerStatus on (1) / off (0); -1 = unset (on)
     apr_array_header_t *trusted_proxies = nullptr;  // SNIFallbackTrustedProxy: apr_ipsubnet_t *
     ProxyHeaderNames proxy_headers;                 // SNIFallbackProxyHeaders
+    // SNIFallbackClientNames: the files (const char *, ServerRoot-relative resolved), in order;
+    // null = unset. The names themselves: client_names_config.h.
+    apr_array_header_t *client_names = nullptr;
 
     FingerprintMode effective_fingerprint() const noexcept;
     bool effective_server_status() const noexcept { return server_status != 0; }
@@ -142,7 +145,7 @@ struct StartupState {
     Forecast forecast_without_action = Forecast::served;  // forecast.h), and mod_ssl's part
     const NameIndex *served_names = nullptr;        // on an address's default vhost: the names
                                                     // its vhosts serve, for SNI classification
-    const TlsFloor *tls_floor = nullptr;  // what its own TLS settings accept (tls_floor.h)
+    const TlsFloor *tls_floor = nullptr;  // what its own TLS settings accept (vhost_floor.h)
 };
 
 struct ServerConfig {

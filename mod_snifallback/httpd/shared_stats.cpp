@@ -456,7 +456,7 @@ StatusReport read_status_report(const server_rec *main_server) {
         report.clients.push_back({std::string(entry.client_ip()), client_class_name(client_class),
                                   std::string(entry.sni()), std::string(entry.ja4()),
                                   std::string(entry.user_agent()), entry.count,
-                                  entry.first_seen_us, entry.last_seen_us});
+                                  entry.first_seen_us, entry.last_seen_us, {}});  // named later
     }
     return report;
 }

@@ -9,6 +9,7 @@
 #include "mod_status.h"
 
 #include "core/status.h"
+#include "httpd/client_names_config.h"
 #include "httpd/server_config.h"
 #include "httpd/shared_stats.h"
 
@@ -32,12 +33,20 @@ StatusFormat requested_format(const char *args) {
     return StatusFormat::html;
 }
 
+// The inventory keeps fingerprints; their names come from this generation's SNIFallbackClientNames.
+StatusReport named(StatusReport report) {
+    for (ClientRow &client : report.clients) {
+        if (const std::string *name = client_name(client.ja4, {})) client.client_name = *name;
+    }
+    return report;
+}
+
 }  // namespace
 
 int serve_status(request_rec *r) {
     r->allowed |= (AP_METHOD_BIT << M_GET);
     if (r->method_number != M_GET) return HTTP_METHOD_NOT_ALLOWED;
-    const StatusReport report = read_status_report(ap_server_conf);
+    const StatusReport report = named(read_status_report(ap_server_conf));
     std::string body;
     switch (requested_format(r->args)) {
         case StatusFormat::json:

@@ -165,6 +165,7 @@ def test_files_and_permissions(deb):
     expected = {
         "etc/apache2/mods-available/snifallback.load": "-rw-r--r--",
         "etc/apache2/mods-available/snifallback.conf": "-rw-r--r--",
+        "usr/share/apache2/snifallback/client-names.csv": "-rw-r--r--",
         str(MODULE).lstrip("/"): "-rw-r--r--",
         "usr/bin/snifallback-fp": "-rwxr-xr-x",
         "usr/share/man/man1/snifallback-fp.1.gz": "-rw-r--r--",

@@ -80,3 +80,27 @@ TEST_CASE("client names: files without a fingerprint column, empty files, long f
     CHECK(*names.find("t2") == "ok");
     CHECK(names.size() == 1);
 }
+
+TEST_CASE("client names: duplicate keys within one text are reported with their lines") {
+    ClientNames names;
+    std::vector<snifallback::ClientNamesProblem> duplicates;
+    CHECK(names
+              .add_csv("Application,ja4,ja3\n"
+                       "A,t13i1,aaaa\n"
+                       "B,t13i2,\n"
+                       "C,T13I1,\n"  // the same JA4 once folded to lower case
+                       "D,t13i3,AAAA\n",
+                       &duplicates)
+              .empty());
+    REQUIRE(duplicates.size() == 2);
+    CHECK(duplicates[0].line == 4);
+    CHECK(duplicates[0].message == "ja4 t13i1 is also on line 2");
+    CHECK(duplicates[1].line == 5);
+    CHECK(duplicates[1].message == "ja3 aaaa is also on line 2");
+    CHECK(*names.find("t13i1") == "C");  // the later row still wins
+    // Another text may name the same keys again: later files win, nothing is reported.
+    duplicates.clear();
+    CHECK(names.add_csv("Application,ja4\nE,t13i1\n", &duplicates).empty());
+    CHECK(duplicates.empty());
+    CHECK(*names.find("t13i1") == "E");
+}

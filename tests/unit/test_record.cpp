@@ -240,6 +240,7 @@ const std::vector<TextField> &text_fields() {
         {"ja3", &Record::ja3, RecordLimits::ja3},
         {"ja3_hash", &Record::ja3_hash, RecordLimits::ja3_hash},
         {"ja4", &Record::ja4, RecordLimits::ja4},
+        {"client_name", &Record::client_name, RecordLimits::client_name},
         {"outcome", &Record::outcome, RecordLimits::outcome},
         {"peer_ip", &Record::peer_ip, RecordLimits::peer_ip},
         {"source", &Record::source, RecordLimits::source},
@@ -261,7 +262,7 @@ const std::vector<std::string> all_keys = {
     "time",     "event",   "client_ip",  "client_port",     "peer_ip",     "local_ip",
     "local_port", "vhost", "cert_vhost", "sni_class", "sni",        "tls_offered_max",
     "tls_version", "cipher", "alpn",     "ja3",        "ja3_hash",  "ja4",
-    "outcome",  "source",
+    "client_name", "outcome",  "source",
     "host",     "method",  "uri",        "protocol",        "user_agent",  "action",
     "enforced", "reason",  "status",     "target",          "result",      "page"};
 
@@ -290,6 +291,7 @@ Record sample_request() {
     r.ja3 = "771,4865-4866,0-23-65281,29-23,0";
     r.ja3_hash = "cd08e31494f9531f560d64c695473da9";
     r.ja4 = "t13i1516h2_8daaf6152771_02713d6af862";
+    r.client_name = "curl 7.88.1";
     r.outcome = "established";
     r.host = "192.0.2.1";
     r.method = "GET";
@@ -523,11 +525,12 @@ TEST_CASE("Absent values render as null and key=") {
           "\"peer_ip\":null,\"local_ip\":null,\"local_port\":null,\"vhost\":null,\"cert_vhost\":null,"
           "\"sni_class\":null,\"sni\":null,"
           "\"tls_offered_max\":null,\"tls_version\":null,\"cipher\":null,\"alpn\":null,"
-          "\"ja3\":null,\"ja3_hash\":null,\"ja4\":null,\"outcome\":null,\"source\":null}\n");
+          "\"ja3\":null,\"ja3_hash\":null,\"ja4\":null,\"client_name\":null,\"outcome\":null,"
+          "\"source\":null}\n");
     CHECK(render_logfmt(empty) ==
           "time= event= client_ip= client_port= peer_ip= local_ip= local_port= vhost= cert_vhost= "
           "sni_class= sni= tls_offered_max= tls_version= cipher= alpn= ja3= ja3_hash= ja4= "
-          "outcome= source=\n");
+          "client_name= outcome= source=\n");
 
     Record request;
     request.event = "request";
@@ -564,10 +567,10 @@ TEST_CASE("Empty but present values differ from absent ones") {
 
 TEST_CASE("Keys come in one fixed order, the same in both formats") {
     auto [event, count] = GENERATE(table<std::string, std::size_t>({
-        {"handshake", 20},
-        {"request", 30},
-        {"probe", 32},
-        {"something-else", 20},
+        {"handshake", 21},
+        {"request", 31},
+        {"probe", 33},
+        {"something-else", 21},
     }));
     Record record = sample_request();  // request and probe fields set: ignored for handshakes
     record.result = "sni-failed";
@@ -604,8 +607,8 @@ TEST_CASE("A complete request record in both formats") {
           "\"cipher\":\"ECDHE-RSA-AES128-GCM-SHA256\",\"alpn\":[\"h2\",\"http/1.1\"],"
           "\"ja3\":\"771,4865-4866,0-23-65281,29-23,0\","
           "\"ja3_hash\":\"cd08e31494f9531f560d64c695473da9\","
-          "\"ja4\":\"t13i1516h2_8daaf6152771_02713d6af862\",\"outcome\":\"established\","
-          "\"source\":\"handshake\","
+          "\"ja4\":\"t13i1516h2_8daaf6152771_02713d6af862\",\"client_name\":\"curl 7.88.1\","
+          "\"outcome\":\"established\",\"source\":\"handshake\","
           "\"host\":\"192.0.2.1\",\"method\":\"GET\",\"uri\":\"/index.html?a=b\","
           "\"protocol\":\"HTTP/1.1\",\"user_agent\":\"curl/7.88.1\",\"action\":\"exempt\","
           "\"enforced\":true,\"reason\":\"ip-literal\",\"status\":200,\"target\":null}\n");
@@ -617,7 +620,8 @@ TEST_CASE("A complete request record in both formats") {
           "tls_offered_max=TLSv1.3 tls_version=TLSv1.2 cipher=ECDHE-RSA-AES128-GCM-SHA256 "
           "alpn=h2,http/1.1 ja3=771,4865-4866,0-23-65281,29-23,0 "
           "ja3_hash=cd08e31494f9531f560d64c695473da9 ja4=t13i1516h2_8daaf6152771_02713d6af862 "
-          "outcome=established source=handshake host=192.0.2.1 method=GET uri=\"/index.html?a=b\" "
+          "client_name=\"curl 7.88.1\" outcome=established source=handshake host=192.0.2.1 "
+          "method=GET uri=\"/index.html?a=b\" "
           "protocol=HTTP/1.1 user_agent=curl/7.88.1 action=exempt enforced=true reason=ip-literal "
           "status=200 target=\n");
 }

@@ -254,6 +254,24 @@ TEST_CASE("status HTML without history or clients says so", "[status]") {
           std::string::npos);
 }
 
+TEST_CASE("a client's name is in the JSON (null when unknown) and on the page", "[status]") {
+    StatusReport report = sample();
+    report.clients.push_back(report.clients[0]);
+    report.clients[0].client_name = "Java 17 <SunJSSE>";
+    report.clients[1].ja4 = "t12i000000_000000000000_000000000000";
+    const auto doc = json_lite::parse(snifallback::render_status_json(report));
+    REQUIRE(doc["clients"].items.size() == 2);
+    CHECK(doc["clients"].items[0]["client_name"].str() == "Java 17 <SunJSSE>");
+    CHECK(doc["clients"].items[1]["client_name"].is_null());
+    CHECK(snifallback::render_status_json(report).find("\"client_name\":null") !=
+          std::string::npos);
+    const std::string html = snifallback::render_status_html(report);
+    xml_lite::check(html);
+    CHECK(html.find("<td class=\"t\">Java 17 &lt;SunJSSE&gt;</td>") != std::string::npos);
+    CHECK(html.find("<i>Java 17 &lt;SunJSSE&gt;</i>") != std::string::npos);  // top fingerprints
+    CHECK(html.find("<i></i>") == std::string::npos);  // nothing for the unnamed fingerprint
+}
+
 TEST_CASE("top fingerprints group the inventory by JA4", "[status]") {
     std::vector<ClientRow> clients(5);
     const auto set = [&](std::size_t i, const char *ip, const char *ja4, const char *ua,
@@ -309,6 +327,7 @@ TEST_CASE("status HTML stays under 64 KiB at a full inventory, whatever clients 
             // distinct JA4s, so the fingerprint table is full too
             client.ja4 = std::to_string(i) + fill(snifallback::kInventoryJa4Max - 4, c);
             client.user_agent = fill(snifallback::kInventoryUaMax, c);
+            client.client_name = fill(4 * 1024, c);  // SNIFallbackClientNames: 4 columns of 1 KiB
             client.count = ~std::uint64_t{0} - i;
             client.first_seen_us = client.last_seen_us = 1'700'000'000'000'000;
         }

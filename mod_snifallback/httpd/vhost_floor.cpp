@@ -1,4 +1,4 @@
-#include "httpd/tls_floor.h"
+#include "httpd/vhost_floor.h"
 
 #include <new>
 #include <string>
