@@ -11,6 +11,10 @@ from pathlib import Path
 # beside this one). A random pick keeps two runs side by side from choosing the same port.
 _LOW, _HIGH = 20000, 32767
 
+# Ports handed out by this process: none is bound until its server starts, so a second pick
+# must not return one of them (a configuration with two Listen lines on one port fails to start).
+_handed_out: set[int] = set()
+
 
 def _ephemeral_range() -> tuple[int, int]:
     try:
@@ -35,11 +39,14 @@ def free_port() -> int:
     candidates = [p for p in range(_LOW, _HIGH + 1) if not low <= p <= high]
     for _ in range(200):
         port = random.choice(candidates) if candidates else 0
-        if port and _bindable(port) and not accepts(port):
+        if port and port not in _handed_out and _bindable(port) and not accepts(port):
+            _handed_out.add(port)
             return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:  # the kernel's choice, then
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port = s.getsockname()[1]
+    _handed_out.add(port)
+    return port
 
 
 def accepts(port: int, host: str = "127.0.0.1") -> bool:
