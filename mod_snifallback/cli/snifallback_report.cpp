@@ -251,8 +251,11 @@ class Reader {
                     break;
                 }
                 default: {
+                    std::string_view *target = fields.text(key);
                     std::string_view s;
-                    if (field.value.get_string().get(s) == SUCCESS) *fields.text(key) = s;
+                    if (target != nullptr && field.value.get_string().get(s) == SUCCESS) {
+                        *target = s;
+                    }
                     break;
                 }
             }

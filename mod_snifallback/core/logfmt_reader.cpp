@@ -9,8 +9,31 @@ bool is_control(unsigned char byte) noexcept {
     return byte < 0x20 || byte == 0x7f;
 }
 
+// What each byte is to the scanning loops of parse_logfmt_line, which look at every byte of every
+// line: tables, so that a run of ordinary bytes costs one lookup a byte.
+struct ByteClasses {
+    bool word[256] = {};    // may be part of a key or of a bare value
+    bool quoted[256] = {};  // stands for itself inside quotes
+    constexpr ByteClasses() {
+        for (int byte = 0; byte < 256; ++byte) {
+            const bool special = byte == '"' || byte == '\\' || byte < 0x20 || byte == 0x7f;
+            word[byte] = !special && byte != ' ' && byte != '=';
+            quoted[byte] = !special;
+        }
+    }
+};
+constexpr ByteClasses byte_classes;
+
 bool is_key_byte(unsigned char byte) noexcept {
-    return byte != ' ' && byte != '=' && byte != '"' && byte != '\\' && !is_control(byte);
+    return byte_classes.word[byte];
+}
+
+// A cheap stand-in for a key when looking for one given twice: equal keys have equal signatures,
+// and the keys of a record but a few differ in length, first or last byte.
+std::uint32_t signature(std::string_view key) noexcept {
+    return static_cast<std::uint32_t>(key.size() << 16) |
+           static_cast<std::uint32_t>(static_cast<unsigned char>(key.front()) << 8) |
+           static_cast<unsigned char>(key.back());
 }
 
 int hex_value(char c) noexcept {
@@ -91,6 +114,9 @@ std::string parse_logfmt_line(std::string_view line, std::vector<LogfmtField> &f
             field.quoted = true;
             const std::size_t value_start = ++pos;
             for (;;) {
+                while (pos < size && byte_classes.quoted[static_cast<unsigned char>(line[pos])]) {
+                    ++pos;
+                }
                 if (pos == size) return "unterminated quoted value of " + quoted_key(key);
                 const unsigned char byte = static_cast<unsigned char>(line[pos]);
                 if (byte == '"') break;
@@ -111,19 +137,20 @@ std::string parse_logfmt_line(std::string_view line, std::vector<LogfmtField> &f
             }
         } else {
             const std::size_t value_start = pos;
-            while (pos < size && line[pos] != ' ') {
-                const unsigned char byte = static_cast<unsigned char>(line[pos]);
-                if (byte == '"' || byte == '=' || byte == '\\') {
-                    return "an unquoted value with '\"', '=' or '\\' in " + quoted_key(key);
+            while (pos < size && byte_classes.word[static_cast<unsigned char>(line[pos])]) ++pos;
+            if (pos < size && line[pos] != ' ') {
+                if (is_control(static_cast<unsigned char>(line[pos]))) {
+                    return "a control byte in the value of " + quoted_key(key);
                 }
-                if (is_control(byte)) return "a control byte in the value of " + quoted_key(key);
-                ++pos;
+                return "an unquoted value with '\"', '=' or '\\' in " + quoted_key(key);
             }
             field.raw = line.substr(value_start, pos - value_start);
         }
-        // A record has about 30 keys: comparing with those before is cheaper than hashing.
+        // A record has about 30 keys: comparing signatures with those before is cheaper than
+        // hashing the keys; the keys themselves are compared only where the signatures match.
+        field.signature = signature(key);
         for (const LogfmtField &before : fields) {
-            if (before.key.size() == key.size() && before.key == key) {
+            if (before.signature == field.signature && before.key == key) {
                 return "the key " + quoted_key(key) + " twice";
             }
         }

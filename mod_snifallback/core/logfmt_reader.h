@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,9 +28,10 @@ struct LogfmtField {
     std::string_view key;
     // The value as written, without the quotes (views into the line). Escapes are not decoded.
     std::string_view raw;
-    bool absent = false;   // key= with nothing after '='
-    bool quoted = false;   // the value was written in double quotes
-    bool escaped = false;  // raw holds at least one '\' escape: decode before use
+    bool absent = false;          // key= with nothing after '='
+    bool quoted = false;          // the value was written in double quotes
+    bool escaped = false;         // raw holds at least one '\' escape: decode before use
+    std::uint32_t signature = 0;  // of the key, for parse_logfmt_line's check for a key twice
 };
 
 // Whether `text` starts with a logfmt pair ("key=..."): a key as above, then '='.

@@ -520,52 +520,16 @@ std::size_t record_start(std::string_view line, bool &logfmt) {
 
 }  // namespace
 
-std::string_view *ReportFields::text(ReportKey key) noexcept {
-    switch (key) {
-        case ReportKey::time:
-            return &time;
-        case ReportKey::event:
-            return &event;
-        case ReportKey::server:
-            return &server;
-        case ReportKey::sni_class:
-            return &input.sni_class;
-        case ReportKey::ja4:
-            return &input.ja4;
-        case ReportKey::ja3_hash:
-            return &input.ja3_hash;
-        case ReportKey::client_ip:
-            return &input.client_ip;
-        case ReportKey::vhost:
-            return &input.vhost;
-        case ReportKey::cert_vhost:
-            return &input.cert_vhost;
-        case ReportKey::outcome:
-            return &input.outcome;
-        case ReportKey::host:
-            return &input.host;
-        case ReportKey::user_agent:
-            return &input.user_agent;
-        case ReportKey::action:
-            return &input.action;
-        case ReportKey::other:
-        case ReportKey::status:
-        case ReportKey::enforced:
-            break;
-    }
-    return nullptr;
-}
-
 std::string ReportFields::finish(std::string_view syslog_host, std::string_view file_server) {
     if (time.empty()) return "not a record: no \"time\"";
     const auto time_us = parse_report_time(time);
     if (!time_us) return "not a record: \"time\" is not an RFC 3339 time";
     input.time_us = *time_us;
-    if (event == "handshake") {
+    if (event.size() == 9 && key_is(event, "handshake")) {
         input.event = ReportEvent::handshake;
-    } else if (event == "request") {
+    } else if (event.size() == 7 && key_is(event, "request")) {
         input.event = ReportEvent::request;
-    } else if (event == "probe") {
+    } else if (event.size() == 5 && key_is(event, "probe")) {
         input.event = ReportEvent::probe;
     } else if (event.empty()) {
         return "not a record: no \"event\"";
@@ -604,6 +568,7 @@ std::string read_logfmt_record(std::string_view line, ReportFields &out, LogfmtS
             continue;
         }
         std::string_view *target = out.text(key);
+        if (target == nullptr) continue;  // not a text key: handled above
         if (!field.escaped) {
             *target = field.raw;
             continue;

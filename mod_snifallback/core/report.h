@@ -33,6 +33,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <optional>
@@ -216,39 +217,46 @@ enum class ReportKey {
     enforced,  // true or false; anything else is "not recorded"
 };
 
+// `key` (whose length the caller checked is that of `literal`) is `literal`: a comparison of a
+// constant length, which the compiler turns into a few loads instead of a call to memcmp.
+template <std::size_t N>
+inline bool key_is(std::string_view key, const char (&literal)[N]) noexcept {
+    return std::memcmp(key.data(), literal, N - 1) == 0;
+}
+
 inline ReportKey report_key(std::string_view key) noexcept {
     // By length first: most keys of a record are told apart, or dropped, by one comparison.
     switch (key.size()) {
         case 3:
-            if (key == "ja4") return ReportKey::ja4;
+            if (key_is(key, "ja4")) return ReportKey::ja4;
             break;
         case 4:
-            if (key == "time") return ReportKey::time;
-            if (key == "host") return ReportKey::host;
+            if (key_is(key, "time")) return ReportKey::time;
+            if (key_is(key, "host")) return ReportKey::host;
             break;
         case 5:
-            if (key == "event") return ReportKey::event;
-            if (key == "vhost") return ReportKey::vhost;
+            if (key_is(key, "event")) return ReportKey::event;
+            if (key_is(key, "vhost")) return ReportKey::vhost;
             break;
         case 6:
-            if (key == "action") return ReportKey::action;
-            if (key == "server") return ReportKey::server;
-            if (key == "status") return ReportKey::status;
+            if (key_is(key, "action")) return ReportKey::action;
+            if (key_is(key, "server")) return ReportKey::server;
+            if (key_is(key, "status")) return ReportKey::status;
             break;
         case 7:
-            if (key == "outcome") return ReportKey::outcome;
+            if (key_is(key, "outcome")) return ReportKey::outcome;
             break;
         case 8:
-            if (key == "ja3_hash") return ReportKey::ja3_hash;
-            if (key == "enforced") return ReportKey::enforced;
+            if (key_is(key, "ja3_hash")) return ReportKey::ja3_hash;
+            if (key_is(key, "enforced")) return ReportKey::enforced;
             break;
         case 9:
-            if (key == "client_ip") return ReportKey::client_ip;
-            if (key == "sni_class") return ReportKey::sni_class;
+            if (key_is(key, "client_ip")) return ReportKey::client_ip;
+            if (key_is(key, "sni_class")) return ReportKey::sni_class;
             break;
         case 10:
-            if (key == "cert_vhost") return ReportKey::cert_vhost;
-            if (key == "user_agent") return ReportKey::user_agent;
+            if (key_is(key, "cert_vhost")) return ReportKey::cert_vhost;
+            if (key_is(key, "user_agent")) return ReportKey::user_agent;
             break;
         default:
             break;
@@ -263,12 +271,48 @@ struct ReportFields {
     std::string_view time, event, server;
 
     // Where a text key's value goes; nullptr for status, enforced and other.
-    std::string_view *text(ReportKey key) noexcept;
+    inline std::string_view *text(ReportKey key) noexcept;
     // input.time_us, input.event and input.server (the record's "server", else `syslog_host`,
     // else `file_server`). Empty when `input` is a record; else why not: "not a record: no
     // \"time\"", "not a record: \"time\" is not an RFC 3339 time", "not a record: no \"event\"".
     std::string finish(std::string_view syslog_host, std::string_view file_server);
 };
+
+inline std::string_view *ReportFields::text(ReportKey key) noexcept {
+    switch (key) {
+        case ReportKey::time:
+            return &time;
+        case ReportKey::event:
+            return &event;
+        case ReportKey::server:
+            return &server;
+        case ReportKey::sni_class:
+            return &input.sni_class;
+        case ReportKey::ja4:
+            return &input.ja4;
+        case ReportKey::ja3_hash:
+            return &input.ja3_hash;
+        case ReportKey::client_ip:
+            return &input.client_ip;
+        case ReportKey::vhost:
+            return &input.vhost;
+        case ReportKey::cert_vhost:
+            return &input.cert_vhost;
+        case ReportKey::outcome:
+            return &input.outcome;
+        case ReportKey::host:
+            return &input.host;
+        case ReportKey::user_agent:
+            return &input.user_agent;
+        case ReportKey::action:
+            return &input.action;
+        case ReportKey::other:
+        case ReportKey::status:
+        case ReportKey::enforced:
+            break;
+    }
+    return nullptr;
+}
 
 // Whether `status` is one the report takes (0-999).
 inline bool report_status_valid(std::int64_t status) noexcept {
