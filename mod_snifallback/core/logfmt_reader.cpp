@@ -110,6 +110,7 @@ std::string parse_logfmt_line(std::string_view line, std::vector<LogfmtField> &f
         field.key = key;
         if (pos == size || line[pos] == ' ') {
             field.absent = true;
+            field.raw = line.substr(pos, 0);  // empty, where the value would be
         } else if (line[pos] == '"') {
             field.quoted = true;
             const std::size_t value_start = ++pos;

@@ -26,7 +26,8 @@ namespace snifallback {
 
 struct LogfmtField {
     std::string_view key;
-    // The value as written, without the quotes (views into the line). Escapes are not decoded.
+    // The value as written, without the quotes (views into the line; empty, just after '=', when
+    // absent). Escapes are not decoded.
     std::string_view raw;
     bool absent = false;          // key= with nothing after '='
     bool quoted = false;          // the value was written in double quotes

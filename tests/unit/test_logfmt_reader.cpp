@@ -16,6 +16,7 @@
 #include "core/logfmt_reader.h"
 #include "core/record.h"
 #include "core/report.h"
+#include "sample_record.h"
 
 using snifallback::decode_logfmt_value;
 using snifallback::LogfmtField;
@@ -143,30 +144,13 @@ void check_round_trip(const Record &record) {
     }
 }
 
+// The sample request of sample_record.h, as the tests here want it.
 Record sample() {
-    Record r;
-    r.time_us = 1795420862345678;
-    r.event = "request";
-    r.client_ip = "192.0.2.7";
-    r.client_port = 50123;
-    r.local_ip = "198.51.100.1";
-    r.local_port = 443;
-    r.vhost = "default.test";
-    r.cert_vhost = "legacy.test";
-    r.sni_class = "no-sni";
-    r.tls_offered_max = "TLSv1.3";
-    r.alpn = std::vector<std::string>{"h2", "http/1.1"};
-    r.ja3_hash = "cd08e31494f9531f560d64c695473da9";
-    r.ja4 = "t13i1516h2_8daaf6152771_02713d6af862";
-    r.outcome = "established";
+    Record r = sample_request();
     r.host = "a.test";
-    r.method = "GET";
-    r.uri = "/index.html?a=b";
-    r.protocol = "HTTP/1.1";
-    r.user_agent = "curl/7.88.1";
     r.action = "notice";
     r.enforced = false;
-    r.status = 200;
+    r.reason = std::nullopt;
     return r;
 }
 
