@@ -378,32 +378,36 @@ TEST_CASE("logfmt reader: many escaped values keep their storage") {
 }
 
 TEST_CASE("logfmt reader: syslog prefixes in front of logfmt records") {
-    using snifallback::split_syslog_prefix;
     const std::string record = "time=2026-11-20T08:00:00.000Z event=request uri=\"/{x}\"";
-    auto s = split_syslog_prefix(record);
+    std::string line;  // the views of a SyslogLine point into it
+    auto split = [&line](std::string text) {
+        line = std::move(text);
+        return snifallback::split_syslog_prefix(line);
+    };
+    auto s = split(record);
     CHECK_FALSE(s.has_prefix);
     CHECK(s.logfmt);
     CHECK(s.record == record);
-    s = split_syslog_prefix("Nov 23 08:01:02 web1 apache2: " + record);
+    s = split("Nov 23 08:01:02 web1 apache2: " + record);
     CHECK(s.logfmt);
     CHECK(s.host == "web1");
     CHECK(s.record == record);  // not from the '{' in the URI on
-    s = split_syslog_prefix("2026-11-23T08:01:02.345+00:00 web-2.example apache2[123]: " + record);
+    s = split("2026-11-23T08:01:02.345+00:00 web-2.example apache2[123]: " + record);
     CHECK(s.host == "web-2.example");
     CHECK(s.record == record);
-    s = split_syslog_prefix("<134>1 2026-11-23T08:01:02Z web3 apache2 123 - - " + record);
+    s = split("<134>1 2026-11-23T08:01:02Z web3 apache2 123 - - " + record);
     CHECK(s.host == "web3");
     CHECK(s.record == record);
     // structured data is not the record, even with key="value" pairs (and a ']' quoted)
-    s = split_syslog_prefix(
+    s = split(
         "<134>1 2026-11-23T08:01:02Z web3 apache2 123 - [origin ip=\"192.0.2.1\" x=\"a\\]b\"] " +
         record);
     CHECK(s.host == "web3");
     CHECK(s.record == record);
     // JSON after a prefix is still JSON, logfmt-looking text inside it notwithstanding
-    s = split_syslog_prefix("Nov 23 08:01:02 web1 apache2: {\"uri\":\"/a b=c\"}");
+    s = split("Nov 23 08:01:02 web1 apache2: {\"uri\":\"/a b=c\"}");
     CHECK_FALSE(s.logfmt);
     CHECK(s.record == "{\"uri\":\"/a b=c\"}");
-    s = split_syslog_prefix("this is not a record");
+    s = split("this is not a record");
     CHECK(s.record.empty());
 }
