@@ -45,17 +45,20 @@ struct StatusReport {
 // be lost.
 std::vector<VhostCounters> merged_vhosts(const std::vector<VhostCounters> &vhosts);
 
-// The fingerprints (JA4) of the inventory's clients, with what the page shows of them.
+// The fingerprints (JA4) of the inventory's clients per class, with what the page shows of them.
 struct FingerprintRow {
     std::string ja4;              // untrusted; empty: not fingerprinted
+    std::string client_class;     // "no-sni", "ip-literal", "unknown-name"
     std::string client_name;      // its name (SNIFallbackClientNames); empty: not known
     std::uint64_t count = 0;      // the sum of its clients' counts
-    std::uint64_t addresses = 0;  // its clients in the inventory (one per address)
+    std::uint64_t addresses = 0;  // its clients of this class in the inventory (one per address)
     std::string user_agent;       // untrusted: the last User-Agent seen with it; empty: none
     std::int64_t last_seen_us = 0;
 };
 
-// The `limit` most frequent fingerprints of `clients`: by count, then last seen, then JA4.
+// The `limit` most frequent fingerprints of `clients`, one row per JA4 and class (one library
+// that falls back for two reasons is two rows, as in the inventory): by count, then last seen,
+// then JA4, then class.
 std::vector<FingerprintRow> top_fingerprints(const std::vector<ClientRow> &clients,
                                              std::size_t limit);
 

@@ -3,6 +3,7 @@
 // totals since start and the most frequent clients.
 #include <algorithm>
 #include <map>
+#include <utility>
 
 #include "core/escape.h"
 #include "core/history_chart.h"
@@ -34,12 +35,13 @@ std::vector<FingerprintRow> top_fingerprints(const std::vector<ClientRow> &clien
         FingerprintRow row;
         std::int64_t user_agent_seen_us = 0;  // last seen of the client whose User-Agent is shown
     };
-    std::map<std::string, Seen> by_ja4;
+    std::map<std::pair<std::string, std::string>, Seen> by_ja4;
     for (const ClientRow &client : clients) {
-        Seen &seen = by_ja4[client.ja4];
+        Seen &seen = by_ja4[{client.ja4, client.client_class}];
         FingerprintRow &row = seen.row;
         if (row.addresses == 0) {
             row.ja4 = client.ja4;
+            row.client_class = client.client_class;
             row.client_name = client.client_name;
         }
         row.count += client.count;
@@ -57,7 +59,8 @@ std::vector<FingerprintRow> top_fingerprints(const std::vector<ClientRow> &clien
     const auto first = [](const FingerprintRow &a, const FingerprintRow &b) {
         if (a.count != b.count) return a.count > b.count;
         if (a.last_seen_us != b.last_seen_us) return a.last_seen_us > b.last_seen_us;
-        return a.ja4 < b.ja4;
+        if (a.ja4 != b.ja4) return a.ja4 < b.ja4;
+        return a.client_class < b.client_class;
     };
     const std::size_t shown = std::min(limit, rows.size());
     std::partial_sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(shown), rows.end(),
@@ -199,10 +202,10 @@ void append_fingerprints(std::string &out, const std::vector<ClientRow> &clients
         return;
     }
     out +=
-        "<p>The clients of the inventory by TLS fingerprint; counts may overestimate (see "
-        "the README).</p>\n<div class=\"wide\"><table><tr><th>JA4<br/>name &#183; last "
+        "<p>The clients of the inventory by TLS fingerprint and class; counts may overestimate "
+        "(see the README).</p>\n<div class=\"wide\"><table><tr><th>JA4<br/>name &#183; last "
         "User-Agent</th>"
-        "<th>count</th><th>addresses</th></tr>\n";
+        "<th>class</th><th>count</th><th>addresses</th></tr>\n";
     for (const FingerprintRow &row : top_fingerprints(clients, status_page_fingerprints)) {
         // One cell for both, so that a phone shows them without scrolling sideways.
         out +=
@@ -211,7 +214,8 @@ void append_fingerprints(std::string &out, const std::vector<ClientRow> &clients
             "</b><br/>" +
             (row.client_name.empty() ? std::string()
                                      : "<i>" + html_name(row.client_name) + "</i> &#183; ") +
-            html_text(row.user_agent, shown_user_agent) + "</td><td class=\"n\">" +
+            html_text(row.user_agent, shown_user_agent) + "</td><td>" +
+            html_text(row.client_class, shown_ip) + "</td><td class=\"n\">" +
             std::to_string(row.count) + "</td><td class=\"n\">" + std::to_string(row.addresses) +
             "</td></tr>\n";
     }

@@ -297,6 +297,39 @@ TEST_CASE("top fingerprints group the inventory by JA4", "[status]") {
     CHECK(snifallback::top_fingerprints({}, 10).empty());
 }
 
+TEST_CASE("top fingerprints keep the classes of one JA4 apart, and the page shows the class",
+          "[status]") {
+    std::vector<ClientRow> clients(3);
+    const auto set = [&](std::size_t i, const char *ip, const char *client_class,
+                         std::uint64_t count) {
+        clients[i].client_ip = ip;
+        clients[i].client_class = client_class;
+        clients[i].ja4 = "t13d311000_e8f1e7e78f70_1f22a2ca17c4";
+        clients[i].client_name = "Retro Browser";
+        clients[i].count = count;
+        clients[i].last_seen_us = 100;
+    };
+    set(0, "192.0.2.1", "ip-literal", 4);
+    set(1, "192.0.2.1", "unknown-name", 2);
+    set(2, "192.0.2.2", "ip-literal", 1);
+    const auto rows = snifallback::top_fingerprints(clients, 10);
+    REQUIRE(rows.size() == 2);
+    CHECK((rows[0].client_class == "ip-literal" && rows[0].count == 5 && rows[0].addresses == 2));
+    CHECK((rows[1].client_class == "unknown-name" && rows[1].count == 2 && rows[1].addresses == 1));
+    CHECK((rows[0].client_name == "Retro Browser" && rows[1].client_name == "Retro Browser"));
+
+    StatusReport report = sample();
+    report.clients = clients;
+    const std::string html = snifallback::render_status_html(report);
+    xml_lite::check(html);
+    const std::string top = html.substr(html.find("<h2>Top fingerprints</h2>"));
+    CHECK(top.find("<th>class</th>") != std::string::npos);
+    CHECK(top.find("<td>ip-literal</td><td class=\"n\">5</td><td class=\"n\">2</td>") !=
+          std::string::npos);
+    CHECK(top.find("<td>unknown-name</td><td class=\"n\">2</td><td class=\"n\">1</td>") !=
+          std::string::npos);
+}
+
 TEST_CASE("status HTML stays under 64 KiB at a full inventory, whatever clients sent", "[status]") {
     StatusReport report = sample();
     // 8 vhosts, with long names; totals and hours at their widest numbers.
