@@ -390,6 +390,27 @@ TEST_CASE("top fingerprints keep the classes of one JA4 apart, and the page show
           std::string::npos);
 }
 
+TEST_CASE("status HTML shows plain client text whole and cuts text that escapes to much more",
+          "[status]") {
+    StatusReport report = sample();
+    const std::string plain(snifallback::kInventoryUaMax, 'p');
+    report.clients[0].user_agent = plain;
+    report.clients[0].sni = std::string(snifallback::kInventorySniMax, 's');
+    std::string html = snifallback::render_status_html(report);
+    CHECK(html.find(plain + "</td>") != std::string::npos);
+    CHECK(html.find(report.clients[0].sni + "</td>") != std::string::npos);
+    CHECK(html.find("[truncated]") == std::string::npos);
+    // 127 '&' would be 635 bytes of HTML: cut to at most twice the budget of 160, with the marker
+    report.clients[0].user_agent = std::string(snifallback::kInventoryUaMax, '&');
+    html = snifallback::render_status_html(report);
+    const std::size_t cell = html.find("&amp;&amp;");
+    REQUIRE(cell != std::string::npos);
+    const std::size_t end = html.find("</td>", cell);
+    CHECK(end - cell <= 320);
+    CHECK(html.substr(cell, end - cell).find("...[truncated]") != std::string::npos);
+    CHECK(end - cell > 250);  // as much as fits, not a halving
+}
+
 TEST_CASE("status HTML stays under 64 KiB at a full inventory, whatever clients sent", "[status]") {
     StatusReport report = sample();
     // 8 vhosts, with long names; totals and hours at their widest numbers.
