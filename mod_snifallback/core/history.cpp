@@ -79,24 +79,22 @@ Ring daily(HistoryBucket *buckets) noexcept {
     return {buckets + kHistoryHours, kHistoryDays};
 }
 
-// Adds one to each field of `fields` in the cells of `period` (an hour or a day), taking a cell
-// that names another period over (history.h).
-void bump(HistoryBucket &bucket, std::uint32_t fields, std::int64_t period) noexcept {
-    for (std::size_t i = 0; i < history_field_count; ++i) {
-        if ((fields & field_bit(i)) == 0) continue;
-        std::atomic<std::uint64_t> &cell = bucket.cells[i];
-        // Relaxed: each cell is a value of its own; nothing else is published through it.
-        std::uint64_t seen = cell.load(std::memory_order_relaxed);
-        for (;;) {
-            std::uint64_t next = pack(period, 1);
-            if (hour_of_cell(seen) == period) {
-                if (count_of_cell(seen) == kHistoryMaxCount) break;
-                next = seen + 1;
-            }
-            if (cell.compare_exchange_weak(seen, next, std::memory_order_relaxed)) break;
+// Adds one to a cell of `period` (an hour or a day), taking a cell that names another period
+// over (history.h).
+void bump(std::atomic<std::uint64_t> &cell, std::int64_t period) noexcept {
+    // Relaxed: each cell is a value of its own; nothing else is published through it.
+    std::uint64_t seen = cell.load(std::memory_order_relaxed);
+    for (;;) {
+        std::uint64_t next = pack(period, 1);
+        if (hour_of_cell(seen) == period) {
+            if (count_of_cell(seen) == kHistoryMaxCount) return;
+            next = seen + 1;
         }
+        if (cell.compare_exchange_weak(seen, next, std::memory_order_relaxed)) return;
     }
 }
+
+constexpr std::uint32_t all_fields = static_cast<std::uint32_t>(field_bit(history_field_count) - 1);
 
 // The counts of `period` in its slot: a cell that names another period reads as 0.
 void read_period(const HistoryBucket &bucket, std::int64_t period,
@@ -219,8 +217,15 @@ void HistoryView::record_fields(std::uint32_t fields, std::int64_t now_us) noexc
     if (!valid() || fields == 0) return;
     const std::int64_t hour = history_hour(now_us);
     if (!recordable(hour)) return;
-    bump(hourly(buckets_).of(hour), fields, hour);
-    bump(daily(buckets_).of(hour / hours_per_day), fields, hour / hours_per_day);
+    const std::int64_t day = hour / hours_per_day;  // hour >= 0
+    HistoryBucket &hour_bucket = hourly(buckets_).of(hour);
+    HistoryBucket &day_bucket = daily(buckets_).of(day);
+    // Only the fields set (one, mostly: this runs on every TLS handshake, SNI or not).
+    for (std::uint32_t rest = fields & all_fields; rest != 0; rest &= rest - 1) {
+        const auto i = static_cast<std::size_t>(__builtin_ctz(rest));
+        bump(hour_bucket.cells[i], hour);
+        bump(day_bucket.cells[i], day);
+    }
 }
 
 HistorySnapshot HistoryView::snapshot(std::int64_t now_us) const noexcept {
