@@ -102,6 +102,9 @@ install(FILES ${deb_gz_outputs} ${deb_dir}/copyright
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/conf/examples/
         DESTINATION ${SNIFALLBACK_DEB_DOCDIR}/examples COMPONENT debian EXCLUDE_FROM_ALL
         FILES_MATCHING PATTERN "*.conf")
+# Prometheus's recording and alerting rules for a fleet, an example to copy to /etc/prometheus/.
+install(FILES ${PROJECT_SOURCE_DIR}/conf/prometheus/snifallback-rules.yml
+        DESTINATION ${SNIFALLBACK_DEB_DOCDIR}/examples/prometheus COMPONENT debian EXCLUDE_FROM_ALL)
 
 # -- the package -----------------------------------------------------------------------------------
 set(CPACK_GENERATOR DEB)

@@ -37,11 +37,6 @@ apr_status_t destroy_fallback(void *data) {
     return APR_SUCCESS;
 }
 
-const char *vhost_label(apr_pool_t *p, const server_rec *s) {
-    return apr_psprintf(p, "%s (%s)", s->server_hostname ? s->server_hostname : "?",
-                        address_text(p, s));
-}
-
 // Every certificate mod_ssl configured for `ctx` (RSA, ECDSA ...) with its chain.
 std::vector<FallbackCertificate::Entry> certificates_of(SSL_CTX *ctx) {
     std::vector<FallbackCertificate::Entry> entries;
@@ -174,17 +169,16 @@ int check_fallback_certificates(apr_pool_t *p, server_rec *main_server) {
             result = HTTP_INTERNAL_SERVER_ERROR;
             continue;
         }
-        if (s != main_server) {
-            server_rec *default_vhost = addresses.default_vhost_of(s);
-            if (default_vhost != s) {
-                ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, nullptr,
-                             "SNIF0024: SNIFallbackCertificate%s in %s has no effect there: the "
-                             "certificate of a handshake without SNI is chosen by the default "
-                             "(first) vhost of the address, which is %s; move the directive into "
-                             "that <VirtualHost> or to the server config",
-                             at, vhost_label(p, s), vhost_label(p, default_vhost));
-                result = HTTP_INTERNAL_SERVER_ERROR;
-            }
+        const char *misplaced =
+            s == main_server
+                ? nullptr
+                : misplaced_in_vhost(p, addresses, s, setting.source.file, setting.source.line,
+                                     "the certificate of a handshake without SNI is chosen by "
+                                     "the address's first vhost");
+        if (misplaced != nullptr) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, nullptr,
+                         "SNIF0024: SNIFallbackCertificate%s", misplaced);
+            result = HTTP_INTERNAL_SERVER_ERROR;
         }
     }
     return result;

@@ -65,6 +65,8 @@ VhostSettings merge_vhost(apr_pool_t *p, const VhostSettings &base, const VhostS
                                    : base.fallback_certificate;
     out.tls_profile = merge_profile(base.tls_profile, add.tls_profile);
     out.health_check_from = add.health_check_from ? add.health_check_from : base.health_check_from;
+    out.health_check_source =
+        add.health_check_from ? add.health_check_source : base.health_check_source;
     return out;
 }
 

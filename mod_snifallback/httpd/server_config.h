@@ -127,6 +127,7 @@ struct VhostSettings {
     TlsProfileSetting tls_profile;
     // SNIFallbackHealthCheckFrom: apr_ipsubnet_t *; the address's first vhost's applies.
     apr_array_header_t *health_check_from = nullptr;
+    DirectiveSource health_check_source;
 
     int effective_notice_status() const noexcept;
     ClientClassSet effective_clients() const noexcept;

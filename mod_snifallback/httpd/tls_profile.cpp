@@ -162,16 +162,14 @@ int check_tls_profiles(apr_pool_t *p, server_rec *main_server) {
     for (server_rec *s = main_server->next; s; s = s->next) {
         const TlsProfileSetting &profile = server_config(s).vhost.tls_profile;
         if (profile.empty() || profile.set_in != s) continue;  // inherited: fine anywhere
-        server_rec *default_vhost = addresses.default_vhost_of(s);
-        if (default_vhost == s) continue;
-        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, nullptr,
-                     "SNIF0027: SNIFallbackProtocol/SNIFallbackCipherSuite at %s (in %s) have no "
-                     "effect there: the TLS settings of a fallback handshake are those of the "
-                     "address's first vhost, %s (%s); move them into that <VirtualHost> or to "
-                     "the server config",
-                     where(p, s, profile), s->server_hostname ? s->server_hostname : "?",
-                     default_vhost->server_hostname, address_text(p, default_vhost));
-        result = HTTP_INTERNAL_SERVER_ERROR;
+        if (const char *misplaced = misplaced_in_vhost(
+                p, addresses, s, profile.source.file, profile.source.line,
+                "the TLS settings of a fallback handshake are those of the address's first "
+                "vhost")) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, nullptr,
+                         "SNIF0027: SNIFallbackProtocol/SNIFallbackCipherSuite%s", misplaced);
+            result = HTTP_INTERNAL_SERVER_ERROR;
+        }
     }
     return result;
 }

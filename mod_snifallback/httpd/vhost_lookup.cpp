@@ -187,4 +187,21 @@ const char *address_text(apr_pool_t *p, const server_rec *s) {
                         static_cast<unsigned>(s->addrs->host_port));
 }
 
+const char *vhost_label(apr_pool_t *p, const server_rec *s) {
+    return apr_psprintf(p, "%s (%s)", s->server_hostname ? s->server_hostname : "?",
+                        address_text(p, s));
+}
+
+const char *misplaced_in_vhost(apr_pool_t *p, const VhostAddresses &addresses, const server_rec *s,
+                               const char *file, unsigned line, const char *why) {
+    const server_rec *first = addresses.default_vhost_of(s);
+    if (first == s) return nullptr;
+    // file:line of the directive, as httpd's own configuration errors give it
+    const char *at = file ? apr_psprintf(p, " at %s:%u", file, line) : "";
+    return apr_psprintf(p,
+                        "%s in %s has no effect there: %s, which is %s; move it into that "
+                        "<VirtualHost> or to the server config",
+                        at, vhost_label(p, s), why, vhost_label(p, first));
+}
+
 }  // namespace snifallback::glue

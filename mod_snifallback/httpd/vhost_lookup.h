@@ -70,4 +70,14 @@ const char *did_you_mean(apr_pool_t *p, server_rec *main_server, const char *nam
 // "host:port" of the first address of `s`, for messages.
 const char *address_text(apr_pool_t *p, const server_rec *s);
 
+// "name (host:port)" of a vhost, for messages.
+const char *vhost_label(apr_pool_t *p, const server_rec *s);
+
+// Settings that act on the handshake without SNI act under the address's first vhost, where mod_ssl
+// runs it, and nowhere else. Null when `s` is that vhost; otherwise the rest of a start-up message
+// after the directive's name: " at file:line in <s> has no effect there: <why>, which is <first>;
+// move it ...". `file` may be null when the place is not known.
+const char *misplaced_in_vhost(apr_pool_t *p, const VhostAddresses &addresses, const server_rec *s,
+                               const char *file, unsigned line, const char *why);
+
 }  // namespace snifallback::glue

@@ -137,4 +137,5 @@ def test_bad_profile_fails_the_config_test(httpd, directive, message):
 def test_profile_in_a_vhost_that_is_not_the_first_fails_the_config_test(httpd):
     done = httpd.config_test(vhost_extra={"b.test": "SNIFallbackProtocol all"})
     assert done.returncode != 0
-    assert "SNIF0027" in done.stderr and "default.test" in done.stderr, done.stderr
+    assert "SNIF0027: SNIFallbackProtocol/SNIFallbackCipherSuite at " in done.stderr, done.stderr
+    assert " in b.test (" in done.stderr and "which is default.test (" in done.stderr, done.stderr

@@ -175,6 +175,7 @@ def test_files_and_permissions(deb):
         f"{DOC}/changelog.gz": "-rw-r--r--",
         f"{DOC}/copyright": "-rw-r--r--",
         **{f"{DOC}/examples/{name}": "-rw-r--r--" for name in examples},
+        f"{DOC}/examples/prometheus/snifallback-rules.yml": "-rw-r--r--",
     }
     files = deb_files(deb)
     regular = {path: mode for path, (mode, _) in files.items() if not mode.startswith("d")}

@@ -151,5 +151,10 @@ def test_bad_addresses_fail_the_config_test(httpd, value):
 def test_health_checks_belong_to_the_first_vhost_of_an_address(httpd):
     done = httpd.config_test(vhost_extra={"b.test": "SNIFallbackHealthCheckFrom 10.0.0.0/8\n"})
     assert done.returncode != 0
-    assert "SNIF0090: SNIFallbackHealthCheckFrom in the vhost b.test" in done.stderr
-    assert "first vhost, default.test" in done.stderr
+    # where it was written, as httpd's own configuration errors say, and which vhost is first
+    conf = httpd.root / "conf" / "httpd.conf"
+    [line] = [n for n, ln in enumerate(conf.read_text().splitlines(), 1)
+              if ln.strip() == "SNIFallbackHealthCheckFrom 10.0.0.0/8"]
+    assert f"SNIF0090: SNIFallbackHealthCheckFrom at {conf}:{line} in b.test (" in done.stderr, \
+        done.stderr
+    assert "first vhost, which is default.test (" in done.stderr, done.stderr
