@@ -118,16 +118,16 @@ enum class Period { hours, days };
 // Whether a point gets a tick and a label on the time axis, and which: every sixth hour ("12-01"
 // at midnight, "06:00" at the other quarters of the day), or every Monday ("12-07").
 bool tick_label(Period period, std::int64_t hour, std::string &label) {
-    const std::string when = format_hour_utc(hour);
     const std::int64_t hour_of_day = (hour % 24 + 24) % 24;
     if (period == Period::days) {
         const std::int64_t day = (hour - hour_of_day) / 24;
-        if (((day + 3) % 7 + 7) % 7 != 0) return false;  // 1970-01-05, day 4, was a Monday
-        label = when.size() < 16 ? std::string() : when.substr(5, 5);
-        return true;
+        if ((day % 7 + 7) % 7 != 4) return false;  // day 4, 1970-01-05, was a Monday
+    } else if (hour_of_day % 6 != 0) {
+        return false;
     }
-    if (hour_of_day % 6 != 0) return false;
-    label = when.size() < 16 ? std::string() : when.substr(hour_of_day == 0 ? 5 : 11, 5);
+    const std::string when = format_hour_utc(hour);
+    if (when.size() < 16) return true;  // a tick without a label
+    label = when.substr(period == Period::days || hour_of_day == 0 ? 5 : 11, 5);
     return true;
 }
 
