@@ -54,16 +54,18 @@ def launch(cmd: list[str], ready: Callable[[subprocess.Popen], bool], timeout: f
     raise RuntimeError(f"{what} was not ready in {timeout:g} s:\n{diagnose()}")
 
 
-def stop(proc: subprocess.Popen | None, grace: float = 20) -> None:
+def stop(proc: subprocess.Popen | None, grace: float = 20) -> bool:
     """SIGTERM to the process (apache2's parent stops its children itself), SIGKILL to its whole
-    process group when it has not exited after `grace` seconds."""
+    process group when it has not exited after `grace` seconds. True when it had to be killed."""
     if proc is None:
-        return
+        return False
+    killed = False
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(timeout=grace)
         except subprocess.TimeoutExpired:
+            killed = True
             try:
                 os.killpg(proc.pid, signal.SIGKILL)
             except ProcessLookupError:
@@ -71,6 +73,7 @@ def stop(proc: subprocess.Popen | None, grace: float = 20) -> None:
             proc.wait(timeout=10)
     if proc.stdout:
         proc.stdout.close()
+    return killed
 
 
 def child_pids(pid: int) -> list[int]:
