@@ -1,6 +1,9 @@
-// The hourly history of the fallback counts: for each of the last 48 hours (UTC), how many TLS
-// connections there were, how many fallback connections of each class, and how many fallback
-// requests got each action or were only reported. An hour without traffic is a zero, never a gap.
+// The history of the fallback counts: for each of the last 48 hours (UTC), and for each of the
+// last 35 days (UTC, from midnight to midnight), how many TLS connections there were, how many
+// fallback connections of each class, and how many fallback requests got each action or were only
+// reported. An hour or a day without traffic is a zero, never a gap. The daily buckets have the
+// same fields and work exactly as the hourly ones below, with days (since 1970-01-01) for hours
+// and 35 ring slots for 48: every record() counts in both, every snapshot reads one of them.
 //
 // Fields mirror counters (core/counters.h): `tls` is Counter::tls, the class fields are
 // class_counter(class, HandshakeStage::hello), the request fields are request totals (sums over
@@ -11,7 +14,7 @@
 // Memory: the history lives in a caller-provided block (in the module: the apr_shm segment of the
 // counters, so it survives graceful restarts as they do) and holds no pointers, so every process
 // may map it at a different address. Its layout is one HistoryHeader followed by kHistoryHours
-// HistoryBuckets, history_bytes() in all, fixed at create().
+// HistoryBuckets, then kHistoryDays HistoryBuckets, history_bytes() in all, fixed at create().
 //
 // Time: every call takes the clock as a parameter (microseconds since the epoch, as apr_time_now()
 // gives), so tests simulate hours, days and gaps. The hour of a time is its floor in UTC hours
@@ -61,6 +64,7 @@
 namespace snifallback {
 
 inline constexpr std::uint32_t kHistoryHours = 48;
+inline constexpr std::uint32_t kHistoryDays = 35;  // five weeks
 
 // The request totals the history keeps, in the order the status outputs list them:
 // X(id, label), id naming a RequestTotal, label a short heading for tables.
@@ -112,6 +116,12 @@ std::int64_t history_hour(std::int64_t time_us) noexcept;
 // "2026-12-01T07:00Z": an hour (hours since the epoch) as RFC 3339 without seconds; empty outside
 // the years 0000-9999.
 std::string format_hour_utc(std::int64_t hour);
+// Days since the epoch of a time in microseconds since the epoch (floor: a day starts at
+// midnight UTC).
+std::int64_t history_day(std::int64_t time_us) noexcept;
+// "2026-12-01": a day (days since the epoch) as an RFC 3339 full-date; empty outside the years
+// 0000-9999.
+std::string format_day_utc(std::int64_t day);
 
 // One hour's counts.
 struct HourCounts {
@@ -123,8 +133,20 @@ struct HourCounts {
     }
 };
 
+// One day's counts.
+struct DayCounts {
+    std::int64_t day = 0;  // days since 1970-01-01 (UTC)
+    std::array<std::uint64_t, history_field_count> counts{};
+
+    std::uint64_t operator[](HistoryField field) const noexcept {
+        return counts[history_field_index(field)];
+    }
+};
+
 // The 48 hours ending with the current one, oldest first.
 using HistorySnapshot = std::array<HourCounts, kHistoryHours>;
+// The 35 days ending with the current one, oldest first.
+using DailyHistorySnapshot = std::array<DayCounts, kHistoryDays>;
 
 // Cell encoding (see the top of this file).
 inline constexpr unsigned kHistoryCountBits = 40;
@@ -133,7 +155,8 @@ inline constexpr std::int64_t kHistoryHourLimit = std::int64_t{1} << (64 - kHist
 
 // The header's magic ("SNIH") and layout version; attach() accepts only these.
 inline constexpr std::uint32_t kHistoryMagic = 0x534E4948u;
-inline constexpr std::uint32_t kHistoryVersion = 1;
+// 2: the daily buckets follow the hourly ones.
+inline constexpr std::uint32_t kHistoryVersion = 2;
 
 struct HistoryHeader {
     std::uint32_t magic;         // kHistoryMagic, written last by create()
@@ -141,10 +164,11 @@ struct HistoryHeader {
     std::uint32_t hours;         // kHistoryHours
     std::uint32_t fields;        // history_field_count
     std::uint32_t bucket_bytes;  // sizeof(HistoryBucket), so a changed layout is refused
-    std::uint32_t reserved;      // zero
+    std::uint32_t days;          // kHistoryDays
 };
 
-// The ring slot of the hours h with h % kHistoryHours == its index: one cell per field.
+// The ring slot of the hours h with h % kHistoryHours == its index (or of the days d with
+// d % kHistoryDays == its index): one cell per field.
 struct HistoryBucket {
     std::atomic<std::uint64_t> cells[history_field_count];
 };
@@ -159,14 +183,14 @@ static_assert(sizeof(HistoryHeader) % alignof(HistoryBucket) == 0);
 
 inline constexpr std::size_t kHistoryAlignment = alignof(HistoryBucket);
 
-// Bytes a history takes: header plus kHistoryHours buckets (3,480).
+// Bytes a history takes: header plus kHistoryHours and kHistoryDays buckets (6,000).
 inline constexpr std::size_t history_bytes() noexcept {
-    return sizeof(HistoryHeader) + kHistoryHours * sizeof(HistoryBucket);
+    return sizeof(HistoryHeader) + (kHistoryHours + kHistoryDays) * sizeof(HistoryBucket);
 }
 
 // A handle on a history in someone else's memory; cheap to copy; owns nothing. A
 // default-constructed view, or one create()/attach() refused, is invalid: record() does nothing
-// and snapshot() gives the 48 hours with zero counts.
+// and snapshot() gives the 48 hours (snapshot_daily() the 35 days) with zero counts.
 class HistoryView {
   public:
     HistoryView() noexcept = default;
@@ -178,12 +202,13 @@ class HistoryView {
 
     // Uses a history create() made in `memory` (in another process, or before a graceful
     // restart). Invalid unless memory is non-null and aligned, bytes >= history_bytes() and the
-    // header has the right magic, version, hours, fields and bucket size.
+    // header has the right magic, version, hours, days, fields and bucket size.
     static HistoryView attach(void *memory, std::size_t bytes) noexcept;
 
     bool valid() const noexcept { return buckets_ != nullptr; }
 
-    // Counts one event in `field` (or in each field of the bit set `fields`) at now_us.
+    // Counts one event in `field` (or in each field of the bit set `fields`) at now_us, in the
+    // hour's and in the day's buckets.
     void record(HistoryField field, std::int64_t now_us) noexcept;
     void record_fields(std::uint32_t fields, std::int64_t now_us) noexcept;
     // What the counters count, mirrored: history_fields_of(counter) / (cell).
@@ -196,10 +221,13 @@ class HistoryView {
 
     // The 48 hours ending with now_us's hour, oldest first, every hour present.
     HistorySnapshot snapshot(std::int64_t now_us) const noexcept;
+    // The 35 days ending with now_us's day, oldest first, every day present.
+    DailyHistorySnapshot snapshot_daily(std::int64_t now_us) const noexcept;
 
   private:
     explicit HistoryView(HistoryBucket *buckets) noexcept : buckets_(buckets) {}
 
+    // kHistoryHours hourly buckets, then kHistoryDays daily ones.
     HistoryBucket *buckets_ = nullptr;
 };
 

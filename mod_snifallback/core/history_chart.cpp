@@ -1,4 +1,4 @@
-// The status page's chart of the hourly history (history_chart.h).
+// The status page's charts of the hourly and the daily history (history_chart.h).
 #include "core/history_chart.h"
 
 #include <algorithm>
@@ -112,9 +112,28 @@ void append_text(std::string &out, std::int64_t x, std::int64_t y, const char *a
     out += "</text>";
 }
 
-// Gridlines, the frame, and the labels of both axes and of every sixth hour.
-void append_axes(std::string &out, const std::vector<HourCounts> &hours, std::uint64_t scale,
-                 std::int64_t share_scale) {
+// What the chart's points are: hours, or days given as HourCounts of their first hour.
+enum class Period { hours, days };
+
+// Whether a point gets a tick and a label on the time axis, and which: every sixth hour ("12-01"
+// at midnight, "06:00" at the other quarters of the day), or every Monday ("12-07").
+bool tick_label(Period period, std::int64_t hour, std::string &label) {
+    const std::int64_t hour_of_day = (hour % 24 + 24) % 24;
+    if (period == Period::days) {
+        const std::int64_t day = (hour - hour_of_day) / 24;
+        if ((day % 7 + 7) % 7 != 4) return false;  // day 4, 1970-01-05, was a Monday
+    } else if (hour_of_day % 6 != 0) {
+        return false;
+    }
+    const std::string when = format_hour_utc(hour);
+    if (when.size() < 16) return true;  // a tick without a label
+    label = when.substr(period == Period::days || hour_of_day == 0 ? 5 : 11, 5);
+    return true;
+}
+
+// Gridlines, the frame, and the labels of both axes and of the ticks of the time axis.
+void append_axes(std::string &out, const std::vector<HourCounts> &hours, Period period,
+                 std::uint64_t scale, std::int64_t share_scale) {
     const std::int64_t middle = (plot_top + plot_bottom) / 2;
     const std::string left = std::to_string(plot_left);
     const std::string right = std::to_string(plot_right);
@@ -132,17 +151,13 @@ void append_axes(std::string &out, const std::vector<HourCounts> &hours, std::ui
     append_text(out, right_labels, plot_top * 10 + 50, "start", format_share(share_scale, 1));
     std::string ticks;
     for (std::size_t i = 0; i < hours.size(); ++i) {
-        const std::int64_t hour_of_day = (hours[i].hour % 24 + 24) % 24;
-        if (hour_of_day % 6 != 0) continue;
+        std::string label;
+        if (!tick_label(period, hours[i].hour, label)) continue;
         const std::int64_t x = x_at(i, hours.size());
         ticks += 'M';
         append_point(ticks, x, plot_bottom * 10);
         ticks += "v4";
-        // "12-01" at midnight, "06:00" at the other quarters of the day
-        const std::string when = format_hour_utc(hours[i].hour);
-        if (when.size() < 16) continue;
-        append_text(out, x, plot_bottom * 10 + 200, "middle",
-                    std::string_view(when).substr(hour_of_day == 0 ? 5 : 11, 5));
+        if (!label.empty()) append_text(out, x, plot_bottom * 10 + 200, "middle", label);
     }
     out += "</g>";
     if (!ticks.empty()) out += "<path d=\"" + ticks + "\" stroke=\"#888888\"/>";
@@ -184,6 +199,12 @@ std::uint64_t fallback_connections(const HourCounts &hour) noexcept {
     return sum;
 }
 
+std::uint64_t fallback_connections(const DayCounts &day) noexcept {
+    std::uint64_t sum = 0;
+    for (ClientClass c : fallback_classes) sum += day[history_class_field(c)];
+    return sum;
+}
+
 std::int64_t share_tenths(std::uint64_t part, std::uint64_t whole) noexcept {
     if (whole == 0) return -1;
     if (part >= whole) return 1000;
@@ -201,8 +222,10 @@ std::string format_share(std::int64_t tenths, std::uint64_t part) {
     return out + '%';
 }
 
-void append_history_chart(std::string &out, const std::vector<HourCounts> &hours,
-                          std::string_view described_by) {
+namespace {
+
+void append_chart(std::string &out, const std::vector<HourCounts> &hours, Period period,
+                  std::string_view described_by) {
     std::uint64_t peak = 0;
     std::uint64_t all_fallback = 0;
     std::int64_t peak_share = 0;
@@ -219,16 +242,23 @@ void append_history_chart(std::string &out, const std::vector<HourCounts> &hours
     const auto share_scale = static_cast<std::int64_t>(
         std::min<std::uint64_t>(1000, nice_ceiling(static_cast<std::uint64_t>(peak_share))));
 
+    const bool daily = period == Period::days;
+    const char *title_id = daily ? "daily-chart-title" : "chart-title";  // one page, two charts
     out +=
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 480 280\" width=\"100%\" "
-        "role=\"img\" aria-labelledby=\"chart-title\" aria-describedby=\"";
+        "role=\"img\" aria-labelledby=\"";
+    out += title_id;
+    out += "\" aria-describedby=\"";
     out += described_by;
+    out += "\" font-family=\"sans-serif\" font-size=\"14\">\n<title id=\"";
+    out += title_id;
+    out += daily ? "\">Fallback connections per day, last 35 days (UTC)"
+                 : "\">Fallback connections per hour, last 48 hours (UTC)";
     out +=
-        "\" font-family=\"sans-serif\" font-size=\"14\">\n<title id=\"chart-title\">Fallback "
-        "connections per hour, last 48 hours (UTC)</title>\n<desc>One line per class of "
+        "</title>\n<desc>One line per class of "
         "fallback client, counts on the left axis; the grey line is their share of all TLS "
         "connections, on the right axis. The table after the chart has every number.</desc>\n";
-    append_axes(out, hours, scale, share_scale);
+    append_axes(out, hours, period, scale, share_scale);
     for (std::size_t c = 0; c < fallback_class_count; ++c) {
         if (hours.empty()) break;
         const HistoryField field = history_class_field(fallback_classes[c]);
@@ -267,10 +297,28 @@ void append_history_chart(std::string &out, const std::vector<HourCounts> &hours
     append_legend(out);
     if (all_fallback == 0) {
         append_text(out, (plot_left + plot_right) * 5, (plot_top + plot_bottom) * 5 - 200, "middle",
-                    "No connections that cannot be served by name in these hours.");
+                    daily ? "No connections that cannot be served by name in these days."
+                          : "No connections that cannot be served by name in these hours.");
         out += '\n';
     }
     out += "</svg>\n";
+}
+
+}  // namespace
+
+void append_history_chart(std::string &out, const std::vector<HourCounts> &hours,
+                          std::string_view described_by) {
+    append_chart(out, hours, Period::hours, described_by);
+}
+
+void append_daily_history_chart(std::string &out, const std::vector<DayCounts> &days,
+                                std::string_view described_by) {
+    std::vector<HourCounts> points(days.size());
+    for (std::size_t i = 0; i < days.size(); ++i) {
+        points[i].hour = days[i].day * 24;
+        points[i].counts = days[i].counts;
+    }
+    append_chart(out, points, Period::days, described_by);
 }
 
 }  // namespace snifallback

@@ -1,5 +1,5 @@
-// The hourly history drawn for people: an inline SVG line chart of the fallback connections per
-// hour by class, with their share of all TLS connections, for the status page.
+// The history drawn for people: inline SVG line charts of the fallback connections per hour (and
+// per day) by class, with their share of all TLS connections, for the status page.
 //
 // The chart is markup only: no script, no external file, no CSS (colours and lines are SVG
 // presentation attributes, which a Content-Security-Policy does not block), so it renders under
@@ -18,8 +18,9 @@
 
 namespace snifallback {
 
-// The fallback connections of an hour: the sum of its class fields.
+// The fallback connections of an hour or a day: the sum of its class fields.
 std::uint64_t fallback_connections(const HourCounts &hour) noexcept;
+std::uint64_t fallback_connections(const DayCounts &day) noexcept;
 
 // `part` as a share of `whole` in tenths of a percent, rounded down, 0 to 1000 (a part larger than
 // the whole,
@@ -32,5 +33,9 @@ std::string format_share(std::int64_t tenths, std::uint64_t part);
 // `described_by` is the id of the page element that summarises the chart in words.
 void append_history_chart(std::string &out, const std::vector<HourCounts> &hours,
                           std::string_view described_by);
+// The same for `days` (oldest first, one point per day), its ticks on Mondays; its <title> has
+// another id, so that both charts fit one page.
+void append_daily_history_chart(std::string &out, const std::vector<DayCounts> &days,
+                                std::string_view described_by);
 
 }  // namespace snifallback

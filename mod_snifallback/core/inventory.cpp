@@ -124,12 +124,11 @@ void InventoryView::record(std::string_view client_ip, std::string_view ja4,
     // Present: count one more.
     for (std::uint32_t i = 0; i < n_used; ++i) {
         InventoryEntry &e = entries_[i];
-        if (e.client_ip() == ip && e.ja4() == fp) {
+        if (e.client_class == sighting.client_class && e.client_ip() == ip && e.ja4() == fp) {
             saturating_increment(e.count);
             if (now_us > e.last_seen_us) e.last_seen_us = now_us;
             if (!ua.empty()) store(e.ua_buf, ua);
             store(e.sni_buf, sni);
-            e.client_class = sighting.client_class;
             return;
         }
     }
@@ -184,13 +183,14 @@ std::uint64_t InventoryView::total() const noexcept {
     return valid() ? header_->total : 0;
 }
 
-std::optional<InventoryEntry> InventoryView::find(std::string_view client_ip,
-                                                  std::string_view ja4) const noexcept {
+std::optional<InventoryEntry> InventoryView::find(std::string_view client_ip, std::string_view ja4,
+                                                  std::uint8_t client_class) const noexcept {
     const std::string_view ip = stored_form(client_ip, kInventoryIpMax);
     const std::string_view fp = stored_form(ja4, kInventoryJa4Max);
     const std::uint32_t n = used();
     for (std::uint32_t i = 0; i < n; ++i) {
-        if (entries_[i].client_ip() == ip && entries_[i].ja4() == fp) return entries_[i];
+        const InventoryEntry &e = entries_[i];
+        if (e.client_class == client_class && e.client_ip() == ip && e.ja4() == fp) return e;
     }
     return std::nullopt;
 }
@@ -209,8 +209,10 @@ std::vector<InventoryEntry> InventoryView::snapshot() const noexcept {
 
 void sort_by_frequency(std::vector<InventoryEntry> &entries) noexcept {
     std::sort(entries.begin(), entries.end(), [](const InventoryEntry &a, const InventoryEntry &b) {
-        const auto ka = std::make_tuple(b.count, b.last_seen_us, a.client_ip(), a.ja4());
-        const auto kb = std::make_tuple(a.count, a.last_seen_us, b.client_ip(), b.ja4());
+        const auto ka =
+            std::make_tuple(b.count, b.last_seen_us, a.client_ip(), a.ja4(), a.client_class);
+        const auto kb =
+            std::make_tuple(a.count, a.last_seen_us, b.client_ip(), b.ja4(), b.client_class);
         return ka < kb;
     });
 }

@@ -7,7 +7,7 @@
 // inventory_bytes(capacity); memory never grows after create().
 //
 // Algorithm: Space-Saving (Metwally, Agrawal, El Abbadi, "Efficient Computation of Frequent and
-// Top-k Elements in Data Streams", ICDT 2005). record() of a key (client_ip, ja4):
+// Top-k Elements in Data Streams", ICDT 2005). record() of a key (client_ip, client_class, ja4):
 //   - present:            count += 1
 //   - absent, free slot:  insert with count 1, error 0
 //   - absent, table full: replace the entry with the smallest count `min` (ties: the one least
@@ -16,6 +16,9 @@
 //   - sum of all counts == N; for every entry error <= count and error <= N / k;
 //   - an entry's true frequency f satisfies count - error <= f <= count;
 //   - every key with f > N / k is in the table.
+// The class is part of the key: one address with one TLS library (one JA4) that sends an IP
+// address in SNI on some connections and an unknown name on others is two clients, never one
+// whose class is that of its latest sighting.
 // Every operation is O(capacity) with no allocation (except snapshot_sorted's result).
 //
 // Concurrency: none here. The caller serialises every call on one table, across processes and
@@ -24,9 +27,9 @@
 //
 // Untrusted input: client_ip, ja4, user_agent and sni are copied bounded. Each is first cut at its
 // first NUL byte, then to its field's limit (kInventoryIpMax, kInventoryJa4Max, kInventoryUaMax,
-// kInventorySniMax bytes) without splitting a UTF-8 sequence. Keys compare on that stored form, so two inputs that
-// agree on it are the same client. Bytes are stored as they are (no escaping): render them
-// through escape.h / record.h like any other client text.
+// kInventorySniMax bytes) without splitting a UTF-8 sequence. Keys compare on that stored form, so
+// two inputs that agree on it are the same client. Bytes are stored as they are (no escaping):
+// render them through escape.h / record.h like any other client text.
 #pragma once
 
 #include <algorithm>
@@ -50,7 +53,8 @@ inline constexpr std::uint32_t kInventoryMaxCapacity = 4096;
 
 // The header's magic ("SNIV") and layout version; attach() accepts only these.
 inline constexpr std::uint32_t kInventoryMagic = 0x534E4956u;
-inline constexpr std::uint32_t kInventoryVersion = 2;
+// 3: the class is part of the key.
+inline constexpr std::uint32_t kInventoryVersion = 3;
 
 // One client. The text fields are NUL-terminated and NUL-padded; read them through the accessors,
 // which never read past the array even if the NUL is missing.
@@ -63,7 +67,7 @@ struct InventoryEntry {
     char ja4_buf[kInventoryJa4Max + 1];
     char ua_buf[kInventoryUaMax + 1];  // last non-empty User-Agent; empty if none was seen
     char sni_buf[kInventorySniMax + 1];  // the SNI name of the latest sighting; empty without
-    std::uint8_t client_class;           // the caller's class code of the latest sighting
+    std::uint8_t client_class;           // the caller's class code: part of the key
 
     std::string_view client_ip() const noexcept;
     std::string_view ja4() const noexcept;
@@ -119,14 +123,15 @@ class InventoryView {
 
     bool valid() const noexcept { return header_ != nullptr; }
 
-    // What a sighting says about the client besides its key.
+    // What a sighting says about the client besides its address and JA4.
     struct Sighting {
         std::string_view user_agent;  // empty (a handshake-only client): the previous one stays
-        std::uint8_t client_class = 0;
-        std::string_view sni;  // the name sent in SNI; empty for none
+        std::uint8_t client_class = 0;  // part of the key
+        std::string_view sni;           // the name sent in SNI; empty for none
     };
 
-    // Counts one sighting of (client_ip, ja4) at now_us; class and SNI become the sighting's.
+    // Counts one sighting of (client_ip, sighting.client_class, ja4) at now_us; the SNI becomes
+    // the sighting's.
     void record(std::string_view client_ip, std::string_view ja4, const Sighting &sighting,
                 std::int64_t now_us) noexcept;
     // The same with only a User-Agent (class 0, no SNI).
@@ -143,13 +148,13 @@ class InventoryView {
     std::uint64_t total() const noexcept;  // records since create()/clear()
 
     // The entry for a key, compared on its stored (truncated) form, if it is in the table.
-    std::optional<InventoryEntry> find(std::string_view client_ip,
-                                       std::string_view ja4) const noexcept;
+    std::optional<InventoryEntry> find(std::string_view client_ip, std::string_view ja4,
+                                       std::uint8_t client_class = 0) const noexcept;
 
     // Copies of the entries, in slot order: all a reader does under the mutex (one copy of at
     // most capacity entries, no comparison). Empty if invalid or if the allocation fails.
     std::vector<InventoryEntry> snapshot() const noexcept;
-    // The same, by count descending, then last seen descending, then client_ip and ja4
+    // The same, by count descending, then last seen descending, then client_ip, ja4 and class
     // ascending (a total order, so the result is deterministic).
     std::vector<InventoryEntry> snapshot_sorted() const noexcept;
 

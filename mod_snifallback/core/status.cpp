@@ -125,6 +125,17 @@ std::string render_status_json(const StatusReport &report) {
         }
         out += '}';
     }
+    out += "],\"history_daily\":[";
+    first = true;
+    for (const DayCounts &day : report.history_daily) {
+        if (!first) out += ',';
+        first = false;
+        out += "{\"day\":\"" + format_day_utc(day.day) + '"';
+        for (std::size_t f = 0; f < history_field_count; ++f) {
+            append_number(out, history_field_key(static_cast<HistoryField>(f)), day.counts[f]);
+        }
+        out += '}';
+    }
     out += "]}\n";
     return out;
 }

@@ -35,6 +35,7 @@ struct StatusReport {
     std::vector<ClientRow> clients;  // most frequent first
     std::uint32_t inventory_capacity = 0;
     std::vector<HourCounts> history;  // the last kHistoryHours hours, oldest first; empty: none
+    std::vector<DayCounts> history_daily;  // the last kHistoryDays days, oldest first; empty: none
 };
 
 // The vhosts as the JSON and Prometheus outputs list them. Vhosts are counted by ServerName, but
@@ -45,25 +46,30 @@ struct StatusReport {
 // be lost.
 std::vector<VhostCounters> merged_vhosts(const std::vector<VhostCounters> &vhosts);
 
-// The fingerprints (JA4) of the inventory's clients, with what the page shows of them.
+// The fingerprints (JA4) of the inventory's clients per class, with what the page shows of them.
 struct FingerprintRow {
     std::string ja4;              // untrusted; empty: not fingerprinted
+    std::string client_class;     // "no-sni", "ip-literal", "unknown-name"
     std::string client_name;      // its name (SNIFallbackClientNames); empty: not known
     std::uint64_t count = 0;      // the sum of its clients' counts
-    std::uint64_t addresses = 0;  // its clients in the inventory (one per address)
+    std::uint64_t addresses = 0;  // its clients of this class in the inventory (one per address)
     std::string user_agent;       // untrusted: the last User-Agent seen with it; empty: none
     std::int64_t last_seen_us = 0;
 };
 
-// The `limit` most frequent fingerprints of `clients`: by count, then last seen, then JA4.
+// The `limit` most frequent fingerprints of `clients`, one row per JA4 and class (one library
+// that falls back for two reasons is two rows, as in the inventory): by count, then last seen,
+// then JA4, then class.
 std::vector<FingerprintRow> top_fingerprints(const std::vector<ClientRow> &clients,
                                              std::size_t limit);
 
 // What the HTML page shows at most: the rest is in the JSON, which the page links to. With these,
 // the page stays under status_page_max_bytes at a full inventory, whatever the clients sent and
 // however large the counts, for a configuration of 8 vhosts (a unit test checks it). Each vhost
-// adds a column to the table of totals, at most about 0.8 KiB; with the counts and User-Agents of
-// real traffic a page at a full inventory is under 30 KiB.
+// adds a column to the table of totals, at most about 0.8 KiB. The daily history (chart, summary
+// and table of 35 days) takes about 9 KiB with the counts of a busy server, 12.5 KiB at the
+// largest counts; client text is cut at twice its character budget in bytes of HTML to leave room
+// for it.
 inline constexpr std::size_t status_page_fingerprints = 10;
 inline constexpr std::size_t status_page_clients = 15;
 inline constexpr std::size_t status_page_max_bytes = 64 * 1024;
@@ -76,12 +82,13 @@ inline constexpr const char *status_page_security_policy =
 // {"version":"0.2.0","connections":{...},"requests":{...},"vhosts":{"name":{"connections":...,"requests":...}},
 //  "clients":[{"client_ip":...,"ja4":...,"client_name":...|null,...,"user_agent":...,"count":N,"first_seen":"...",
 //  "last_seen":"..."}],
-//  "history":[{"hour":"2026-12-01T07:00Z","tls":N,"no_sni":N,...,"reported":N}]} (oldest first)
+//  "history":[{"hour":"2026-12-01T07:00Z","tls":N,"no_sni":N,...,"reported":N}],
+//  "history_daily":[{"day":"2026-12-01","tls":N,...,"reported":N}]} (both oldest first)
 std::string render_status_json(const StatusReport &report);
 // A self-contained HTML page for people (no script, no external resources; well-formed XML as
 // well as HTML), every untrusted value escaped: a summary of the last 48 hours, their chart
-// (history_chart.h) and table, the top fingerprints, the totals since start and the most frequent
-// clients.
+// (history_chart.h) and table, the same for the last 35 days, the top fingerprints, the totals
+// since start and the most frequent clients.
 std::string render_status_html(const StatusReport &report);
 // mod_status "?auto" lines: "SNIFallbackConnectionsTLS: 12\n" ...
 std::string render_status_auto(const Counters &total);

@@ -3,6 +3,7 @@
 // totals since start and the most frequent clients.
 #include <algorithm>
 #include <map>
+#include <utility>
 
 #include "core/escape.h"
 #include "core/history_chart.h"
@@ -34,12 +35,13 @@ std::vector<FingerprintRow> top_fingerprints(const std::vector<ClientRow> &clien
         FingerprintRow row;
         std::int64_t user_agent_seen_us = 0;  // last seen of the client whose User-Agent is shown
     };
-    std::map<std::string, Seen> by_ja4;
+    std::map<std::pair<std::string, std::string>, Seen> by_ja4;
     for (const ClientRow &client : clients) {
-        Seen &seen = by_ja4[client.ja4];
+        Seen &seen = by_ja4[{client.ja4, client.client_class}];
         FingerprintRow &row = seen.row;
         if (row.addresses == 0) {
             row.ja4 = client.ja4;
+            row.client_class = client.client_class;
             row.client_name = client.client_name;
         }
         row.count += client.count;
@@ -57,7 +59,8 @@ std::vector<FingerprintRow> top_fingerprints(const std::vector<ClientRow> &clien
     const auto first = [](const FingerprintRow &a, const FingerprintRow &b) {
         if (a.count != b.count) return a.count > b.count;
         if (a.last_seen_us != b.last_seen_us) return a.last_seen_us > b.last_seen_us;
-        return a.ja4 < b.ja4;
+        if (a.ja4 != b.ja4) return a.ja4 < b.ja4;
+        return a.client_class < b.client_class;
     };
     const std::size_t shown = std::min(limit, rows.size());
     std::partial_sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(shown), rows.end(),
@@ -69,8 +72,9 @@ std::vector<FingerprintRow> top_fingerprints(const std::vector<ClientRow> &clien
 namespace {
 
 // How much of a client's text the page shows, counted in its JSON-escaped form (the JSON output
-// has all the inventory keeps). A User-Agent of plain text fits whole; hostile bytes, which
-// escape to several characters each, are cut, and so keep the page small.
+// has all the inventory keeps), and at most twice that in bytes of HTML. A User-Agent of plain
+// text fits whole; hostile bytes, which escape to several characters each ('&' to five bytes of
+// HTML, '"' to seven), are cut, and so keep the page small.
 constexpr std::size_t shown_ip = 64;
 constexpr std::size_t shown_ja4 = 48;
 constexpr std::size_t shown_sni = 120;
@@ -78,11 +82,31 @@ constexpr std::size_t shown_user_agent = 160;
 constexpr std::size_t shown_name = 64;
 constexpr std::size_t shown_name_bytes = 96;  // of HTML: see html_name
 
-// Untrusted bytes in HTML: escaped as for JSON first (controls, invalid UTF-8), then for HTML.
-std::string html_text(const std::string &untrusted, std::size_t budget) {
-    std::string escaped;
-    append_escaped(escaped, untrusted, EscapeStyle::json, budget);
-    return html_escape(escaped);
+// Untrusted bytes in HTML: escaped as for JSON first (controls, invalid UTF-8), then for HTML:
+// the longest prefix whose JSON form fits `budget` characters and whose HTML takes at most
+// `max_bytes` (default: 2 * budget), cut where escape.h cuts, with its marker.
+std::string html_text(const std::string &untrusted, std::size_t budget, std::size_t max_bytes = 0) {
+    if (max_bytes == 0) max_bytes = 2 * budget;
+    const auto render = [&](std::size_t chars) {
+        std::string escaped;
+        append_escaped(escaped, untrusted, EscapeStyle::json, chars);
+        return html_escape(escaped);
+    };
+    std::string out = render(budget);
+    if (out.size() <= max_bytes) return out;
+    // The HTML grows with the budget: the largest budget that fits, by bisection (a few passes
+    // over at most `budget` characters). Below the marker's size nothing but the marker fits.
+    std::size_t fits = truncation_marker.size();
+    std::size_t too_big = budget;
+    while (too_big - fits > 1) {
+        const std::size_t middle = fits + (too_big - fits) / 2;
+        if (render(middle).size() <= max_bytes) {
+            fits = middle;
+        } else {
+            too_big = middle;
+        }
+    }
+    return render(fits);
 }
 
 // The page is well-formed XML as well as HTML: void elements are closed, entities numeric.
@@ -140,25 +164,30 @@ void append_summary(std::string &out, const std::vector<HourCounts> &hours) {
     out += ".</p>\n";
 }
 
-// The chart's numbers, hour by hour, oldest first like the chart.
-void append_history_table(std::string &out, const std::vector<HourCounts> &hours) {
+// A chart's numbers, period by period (hours or days), oldest first like the chart.
+template <typename Counts, typename Label>
+void append_history_table(std::string &out, const std::vector<Counts> &periods,
+                          std::string_view summary, std::string_view heading, Label label) {
     // after the last class's column
     constexpr std::size_t share_after =
         history_field_index(HistoryField::tls) + fallback_class_count;
-    out +=
-        "<details><summary>The 48 hours in numbers</summary>\n<div class=\"wide\"><table "
-        "class=\"hours\"><tr><th>hour (UTC)</th>";
+    out += "<details><summary>";
+    out += summary;
+    out += "</summary>\n<div class=\"wide\"><table class=\"hours\"><tr><th>";
+    out += heading;
+    out += "</th>";
     for (std::size_t f = 0; f < history_field_count; ++f) {
         out += "<th>" + std::string(history_field_label(static_cast<HistoryField>(f))) + "</th>";
         if (f == share_after) out += "<th>share</th>";
     }
     out += "</tr>\n";
-    for (const HourCounts &hour : hours) {
-        out += "<tr><th>" + short_hour(hour.hour) + "</th>";
+    for (const Counts &period : periods) {
+        out += "<tr><th>" + label(period) + "</th>";
         for (std::size_t f = 0; f < history_field_count; ++f) {
-            out += "<td>" + std::to_string(hour.counts[f]) + "</td>";
+            out += "<td>" + std::to_string(period.counts[f]) + "</td>";
             if (f == share_after) {
-                out += "<td>" + share_text(fallback_connections(hour), hour[HistoryField::tls]) +
+                out += "<td>" +
+                       share_text(fallback_connections(period), period[HistoryField::tls]) +
                        "</td>";
             }
         }
@@ -179,17 +208,57 @@ void append_history(std::string &out, const std::vector<HourCounts> &hours) {
     out += "<div class=\"chart\">";
     append_history_chart(out, hours, "summary");
     out += "</div>\n";
-    append_history_table(out, hours);
+    append_history_table(out, hours, "The 48 hours in numbers", "hour (UTC)",
+                         [](const HourCounts &hour) { return short_hour(hour.hour); });
+}
+
+// "12-01", or with `with_year` "2026-12-01"
+std::string short_day(std::int64_t day, bool with_year = false) {
+    const std::string when = format_day_utc(day);
+    if (when.size() < 10) return "?";
+    return with_year ? when : when.substr(5, 5);
+}
+
+// The daily chart's words: the window's totals per class, and today's.
+void append_daily_summary(std::string &out, const std::vector<DayCounts> &days) {
+    DayCounts all;
+    for (const DayCounts &day : days) {
+        for (std::size_t f = 0; f < history_field_count; ++f) all.counts[f] += day.counts[f];
+    }
+    const DayCounts &today = days.back();
+    const std::uint64_t fallback = fallback_connections(all);
+    const std::uint64_t fallback_today = fallback_connections(today);
+    out += "<p id=\"daily-summary\">In the last 35 days (UTC, from " + short_day(days.front().day) +
+           "): <b>" + std::to_string(fallback) +
+           "</b> connections that cannot be served by name, of " +
+           std::to_string(all[HistoryField::tls]) + " TLS connections (" +
+           share_text(fallback, all[HistoryField::tls]) + ")";
+    for (ClientClass c : fallback_classes) {
+        const HistoryField field = history_class_field(c);
+        out += c == fallback_classes[0] ? ": " : ", ";
+        out += std::string(history_field_label(field)) + ' ' + std::to_string(all[field]);
+    }
+    out += ". Today, " + short_day(today.day, true) + " since 00:00 UTC: <b>" +
+           std::to_string(fallback_today) + "</b> of " + std::to_string(today[HistoryField::tls]) +
+           " (" + share_text(fallback_today, today[HistoryField::tls]) + ").</p>\n";
+}
+
+void append_daily_history(std::string &out, const std::vector<DayCounts> &days) {
+    if (days.empty()) return;  // as the hourly history, which has said why
+    out += "<h2>Fallback connections per day</h2>\n";
+    append_daily_summary(out, days);
+    out += "<div class=\"chart\">";
+    append_daily_history_chart(out, days, "daily-summary");
+    out += "</div>\n";
+    append_history_table(out, days, "The 35 days in numbers", "day (UTC)",
+                         [](const DayCounts &day) { return short_day(day.day); });
 }
 
 // A client's name (SNIFallbackClientNames) is configuration, not client text, and bounded alike;
 // and also in HTML bytes, since a name of '&'s would grow fivefold: up to shown_name characters
 // of plain text show whole, the page's size stays bounded whatever the files say.
 std::string html_name(const std::string &name) {
-    for (std::size_t budget = shown_name;; budget /= 2) {
-        std::string out = html_text(name, budget);
-        if (out.size() <= shown_name_bytes || budget / 2 < truncation_marker.size()) return out;
-    }
+    return html_text(name, shown_name, shown_name_bytes);
 }
 
 void append_fingerprints(std::string &out, const std::vector<ClientRow> &clients) {
@@ -199,10 +268,10 @@ void append_fingerprints(std::string &out, const std::vector<ClientRow> &clients
         return;
     }
     out +=
-        "<p>The clients of the inventory by TLS fingerprint; counts may overestimate (see "
-        "the README).</p>\n<div class=\"wide\"><table><tr><th>JA4<br/>name &#183; last "
+        "<p>The clients of the inventory by TLS fingerprint and class; counts may overestimate "
+        "(see the README).</p>\n<div class=\"wide\"><table><tr><th>JA4<br/>name &#183; last "
         "User-Agent</th>"
-        "<th>count</th><th>addresses</th></tr>\n";
+        "<th>class</th><th>count</th><th>addresses</th></tr>\n";
     for (const FingerprintRow &row : top_fingerprints(clients, status_page_fingerprints)) {
         // One cell for both, so that a phone shows them without scrolling sideways.
         out +=
@@ -211,7 +280,8 @@ void append_fingerprints(std::string &out, const std::vector<ClientRow> &clients
             "</b><br/>" +
             (row.client_name.empty() ? std::string()
                                      : "<i>" + html_name(row.client_name) + "</i> &#183; ") +
-            html_text(row.user_agent, shown_user_agent) + "</td><td class=\"n\">" +
+            html_text(row.user_agent, shown_user_agent) + "</td><td>" +
+            html_text(row.client_class, shown_ip) + "</td><td class=\"n\">" +
             std::to_string(row.count) + "</td><td class=\"n\">" + std::to_string(row.addresses) +
             "</td></tr>\n";
     }
@@ -276,6 +346,7 @@ void append_clients(std::string &out, const std::vector<ClientRow> &clients) {
 std::string render_status_html(const StatusReport &report) {
     std::string out = page_head;
     append_history(out, report.history);
+    append_daily_history(out, report.history_daily);
     append_fingerprints(out, report.clients);
     append_totals(out, report);
     append_clients(out, report.clients);

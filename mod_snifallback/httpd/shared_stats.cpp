@@ -30,8 +30,8 @@ constexpr const char *mutex_key = "snifallback-inventory-mutex";  // the same
 // Names the layout: a graceful restart into a build with another layout starts afresh. The
 // counter tables' sizes are part of it; area_layout names what they do not show (2: the hourly
 // history follows the inventory; 3: a vhost's name holds 255 bytes; 4: generation stamps on
-// the area and the vhost slots).
-constexpr std::size_t area_layout = 4;
+// the area and the vhost slots; 5: the history's 35 daily buckets, the inventory keyed by class).
+constexpr std::size_t area_layout = 5;
 constexpr std::uint32_t area_magic =
     0x53000000u +
     static_cast<std::uint32_t>(area_layout << 16 | counter_count << 8 | request_cell_count);
@@ -368,8 +368,8 @@ void stats_child_init(apr_pool_t *pchild, server_rec *s) {
     apr_pool_cleanup_register(pchild, nullptr, forget_mutex, apr_pool_cleanup_null);
 }
 
-// The hourly history is fed here and only here, by the calls that count, so that it never
-// disagrees with the counters. Lock-free like them (core/history.h): no mutex on this path.
+// The history (hourly and daily) is fed here and only here, by the calls that count, so that it
+// never disagrees with the counters. Lock-free like them (core/history.h): no mutex on this path.
 void count(Counter counter, const server_rec *vhost) noexcept {
     if (shared.area == nullptr) return;
     const auto index = static_cast<std::size_t>(counter);
@@ -415,8 +415,11 @@ StatusReport read_status_report(const server_rec *main_server) {
     StatusReport report;
     if (shared.area == nullptr) return report;
     report.total = read(shared.area->total);
-    const HistorySnapshot hours = shared.history.snapshot(apr_time_now());
+    const apr_time_t now = apr_time_now();
+    const HistorySnapshot hours = shared.history.snapshot(now);
     report.history.assign(hours.begin(), hours.end());
+    const DailyHistorySnapshot days = shared.history.snapshot_daily(now);
+    report.history_daily.assign(days.begin(), days.end());
     // This generation's vhosts in configuration order, one entry per slot (vhosts of one name
     // share it): the forecast is the first one's with TLS, as configuration says.
     std::vector<std::size_t> entry_of_slot(shared.area->vhost_capacity, SIZE_MAX);

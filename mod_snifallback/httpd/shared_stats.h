@@ -3,8 +3,9 @@
 // Anonymous shared memory (apr_shm) is created by the parent in post_config and inherited by the
 // children at fork, so it needs no re-attaching. The inventory, which takes several words per
 // update, is guarded by an Apache global mutex ("Mutex ... snifallback-inventory"); counters are
-// lock-free atomics, laid out from the one counter table (core/counters.h), and so is the hourly
-// history of the last 48 hours (core/history.h), fed by the same count() and count_request() calls.
+// lock-free atomics, laid out from the one counter table (core/counters.h), and so is the
+// history of the last 48 hours and 35 days (core/history.h), fed by the same count() and
+// count_request() calls.
 //
 // What survives a graceful restart (SIGUSR1, apachectl graceful; also a restart, SIGHUP, which
 // keeps the parent too but ends the old children at once), and what does not:

@@ -64,10 +64,11 @@ def test_each_class_in_records_env_counters_and_inventory(httpd, http2):
     assert doc["connections"]["ip_literal_established"] == 2
     assert {k: doc["requests"][k] for k in ("no_sni", "ip_literal", "unknown_name")} == \
         {"no_sni": 1, "ip_literal": 2, "unknown_name": 2}
-    # The inventory is keyed by address and JA4: the client without SNI has a JA4 of its own
-    # ("i"), the four with SNI share one ("d"), whose entry keeps its latest class and name.
+    # The inventory is keyed by address, class and JA4 (issue 31): the client without SNI has a
+    # JA4 of its own ("i"); the four with SNI share one ("d") but are two rows, one per class,
+    # each keeping its latest name.
     assert sorted((c["class"], c["sni"], c["count"]) for c in doc["clients"]) == \
-        [("no-sni", None, 1), ("unknown-name", "a.test.", 4)]
+        [("ip-literal", "::1", 2), ("no-sni", None, 1), ("unknown-name", "a.test.", 2)]
 
 
 @pytest.mark.parametrize("sni", ["default.test", "A.TEST", "x.a.test", "Deep.X.A.Test",

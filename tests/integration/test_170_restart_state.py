@@ -78,7 +78,7 @@ def test_old_and_new_generation_counts_add_up_across_a_graceful_restart(httpd, m
     assert doc["vhosts"]["default.test"]["requests"]["no_sni"] == old_answers + new_answers
     # one inventory sighting per connection, whichever generation's child recorded it
     assert sum(c["count"] for c in doc["clients"]) == connections
-    keys = [(c["client_ip"], c["ja4"]) for c in doc["clients"]]
+    keys = [(c["client_ip"], c["class"], c["ja4"]) for c in doc["clients"]]
     assert len(keys) == len(set(keys))  # no client twice (a torn update would show one)
 
 

@@ -340,3 +340,166 @@ TEST_CASE("history and counters agree when fed from the same calls", "[history]"
     }
     CHECK(sum(snap, HistoryField::tls) == step);
 }
+
+// The daily buckets (issue 31): 35 days next to the 48 hours, same fields, same memory.
+namespace {
+
+using snifallback::DailyHistorySnapshot;
+using snifallback::DayCounts;
+using snifallback::kHistoryDays;
+
+// 2026-12-01, in epoch days.
+constexpr std::int64_t kDate = kDay / 24;
+
+// A simulated clock: microseconds of day `day`, `hour` hours and `minute` minutes in.
+std::int64_t on(std::int64_t day, std::int64_t hour = 0, std::int64_t minute = 0) {
+    return at(day * 24 + hour, minute);
+}
+
+std::uint64_t sum(const DailyHistorySnapshot &snap, HistoryField field) {
+    std::uint64_t total = 0;
+    for (const DayCounts &day : snap) total += day[field];
+    return total;
+}
+
+std::uint64_t in_day(const DailyHistorySnapshot &snap, std::int64_t day, HistoryField field) {
+    for (const DayCounts &d : snap) {
+        if (d.day == day) return d[field];
+    }
+    FAIL("day " << day << " is not in the snapshot");
+    return 0;
+}
+
+void check_days(const DailyHistorySnapshot &snap, std::int64_t last) {
+    for (std::size_t i = 0; i < kHistoryDays; ++i) {
+        CHECK(snap[i].day == last - static_cast<std::int64_t>(kHistoryDays - 1 - i));
+    }
+}
+
+}  // namespace
+
+TEST_CASE("history days are UTC floors, named by their date", "[history][daily]") {
+    using snifallback::format_day_utc;
+    using snifallback::history_day;
+    CHECK(kHistoryDays == 35);
+    CHECK(history_day(0) == 0);
+    CHECK(history_day(on(kDate)) == kDate);
+    CHECK(history_day(on(kDate) - 1) == kDate - 1);  // 2026-11-30T23:59:59.999999Z
+    CHECK(history_day(on(kDate, 23, 59)) == kDate);
+    CHECK(history_day(-1) == -1);
+    CHECK(format_day_utc(kDate) == "2026-12-01");
+    CHECK(format_day_utc(0) == "1970-01-01");
+    CHECK(format_day_utc(std::int64_t{1} << 60).empty());
+    CHECK(history_bytes() ==
+          sizeof(snifallback::HistoryHeader) +
+              (kHistoryHours + kHistoryDays) * sizeof(snifallback::HistoryBucket));
+}
+
+TEST_CASE("daily history rolls over at midnight UTC, hourly beside it", "[history][daily]") {
+    Segment shm(history_bytes());
+    HistoryView history = HistoryView::create(shm.data(), shm.bytes());
+    history.record(HistoryField::no_sni, on(kDate) - 1);  // the last microsecond of 11-30
+    history.record(HistoryField::no_sni, on(kDate));      // midnight: 12-01
+    history.record(HistoryField::no_sni, on(kDate, 23, 59));
+    history.record({ClientClass::ip_literal, Decision::Kind::notice, true}, on(kDate, 12));
+    const DailyHistorySnapshot days = history.snapshot_daily(on(kDate, 23, 59));
+    check_days(days, kDate);
+    CHECK(in_day(days, kDate - 1, HistoryField::no_sni) == 1);
+    CHECK(in_day(days, kDate, HistoryField::no_sni) == 2);
+    CHECK(in_day(days, kDate, HistoryField::notice) == 1);
+    CHECK(sum(days, HistoryField::tls) == 0);
+    // the same events in the hourly buckets
+    const HistorySnapshot hours = history.snapshot(on(kDate, 23, 59));
+    CHECK(sum(hours, HistoryField::no_sni) == 3);
+    CHECK(in_hour(hours, kDay - 1, HistoryField::no_sni) == 1);
+    CHECK(in_hour(hours, kDay + 12, HistoryField::notice) == 1);
+    // the next midnight starts a new day; yesterday stays
+    history.record(HistoryField::no_sni, on(kDate + 1));
+    const DailyHistorySnapshot next = history.snapshot_daily(on(kDate + 1));
+    check_days(next, kDate + 1);
+    CHECK(next.back()[HistoryField::no_sni] == 1);
+    CHECK(in_day(next, kDate, HistoryField::no_sni) == 2);
+}
+
+TEST_CASE("daily history across gaps of days", "[history][daily]") {
+    Segment shm(history_bytes());
+    HistoryView history = HistoryView::create(shm.data(), shm.bytes());
+    for (std::int64_t d = 0; d < 35; ++d) history.record(HistoryField::tls, on(kDate + d, 9));
+    CHECK(sum(history.snapshot_daily(on(kDate + 34)), HistoryField::tls) == 35);
+
+    SECTION("a gap of several days: quiet days read as zeros, the rest stays") {
+        const std::int64_t back = kDate + 34 + 4;
+        history.record(HistoryField::tls, on(back, 1));
+        const DailyHistorySnapshot snap = history.snapshot_daily(on(back, 1));
+        check_days(snap, back);
+        for (std::int64_t d = back - 3; d < back; ++d)
+            CHECK(in_day(snap, d, HistoryField::tls) == 0);
+        CHECK(in_day(snap, back, HistoryField::tls) == 1);
+        CHECK(in_day(snap, back - 34, HistoryField::tls) == 1);  // the oldest day shown
+        CHECK(sum(snap, HistoryField::tls) == 31 + 1);           // kDate+4 .. kDate+34, and today
+    }
+    SECTION("a gap of more than 35 days clears everything") {
+        const std::int64_t back = kDate + 34 + 36;
+        const DailyHistorySnapshot quiet = history.snapshot_daily(on(back, 5));
+        check_days(quiet, back);
+        for (const DayCounts &day : quiet) {
+            for (std::uint64_t count : day.counts) CHECK(count == 0);
+        }
+        history.record(HistoryField::tls, on(back, 5));
+        history.record(HistoryField::tls, on(back, 6));
+        const DailyHistorySnapshot snap = history.snapshot_daily(on(back, 6));
+        CHECK(snap.back()[HistoryField::tls] == 2);
+        CHECK(sum(snap, HistoryField::tls) == 2);  // the slot taken over counts from zero
+    }
+}
+
+TEST_CASE("daily history with a clock that goes backwards", "[history][daily]") {
+    Segment shm(history_bytes());
+    HistoryView history = HistoryView::create(shm.data(), shm.bytes());
+    const std::int64_t d = kDate + 3;
+
+    SECTION("back by days: repeated days add up, later ones wait, nothing is corrupted") {
+        history.record(HistoryField::tls, on(d, 10));
+        history.record(HistoryField::tls, on(d + 5, 10));  // a clock five days ahead...
+        history.record(HistoryField::tls, on(d, 11));      // ...corrected
+        DailyHistorySnapshot snap = history.snapshot_daily(on(d, 11));
+        check_days(snap, d);
+        CHECK(snap.back()[HistoryField::tls] == 2);
+        CHECK(sum(snap, HistoryField::tls) == 2);  // day d + 5 is not shown before its time
+        snap = history.snapshot_daily(on(d + 5, 12));
+        CHECK(in_day(snap, d, HistoryField::tls) == 2);
+        CHECK(in_day(snap, d + 5, HistoryField::tls) == 1);
+        CHECK(sum(snap, HistoryField::tls) == 3);
+    }
+    SECTION("back by 35 days or more: the slot is taken over for the clock's day") {
+        history.record(HistoryField::tls, on(d + 70));  // seventy days ahead, same slot as d
+        history.record(HistoryField::tls, on(d));
+        CHECK(history.snapshot_daily(on(d)).back()[HistoryField::tls] == 1);
+        CHECK(sum(history.snapshot_daily(on(d + 70)), HistoryField::tls) == 0);
+    }
+    SECTION("times before 1970 are not recorded; the snapshot still has 35 days") {
+        history.record(HistoryField::tls, -1);
+        const DailyHistorySnapshot snap = history.snapshot_daily(-1);
+        check_days(snap, -1);
+        CHECK(sum(snap, HistoryField::tls) == 0);
+        CHECK(sum(history.snapshot_daily(on(0)), HistoryField::tls) == 0);
+    }
+}
+
+TEST_CASE("daily history survives attach; another layout is refused", "[history][daily]") {
+    Segment shm(history_bytes());
+    HistoryView created = HistoryView::create(shm.data(), shm.bytes());
+    created.record(HistoryField::reported, on(kDate, 3));
+    // the next generation after a graceful restart attaches to the same memory
+    HistoryView attached = HistoryView::attach(shm.data(), shm.bytes());
+    REQUIRE(attached.valid());
+    attached.record(HistoryField::reported, on(kDate, 4));
+    CHECK(created.snapshot_daily(on(kDate, 5)).back()[HistoryField::reported] == 2);
+    // a history of another number of days (an older build's layout) is refused
+    static_cast<snifallback::HistoryHeader *>(shm.data())->days = 0;
+    CHECK_FALSE(HistoryView::attach(shm.data(), shm.bytes()).valid());
+    // an invalid view gives 35 quiet days
+    const DailyHistorySnapshot snap = HistoryView{}.snapshot_daily(on(kDate));
+    check_days(snap, kDate);
+    CHECK(sum(snap, HistoryField::reported) == 0);
+}

@@ -435,19 +435,67 @@ TEST_CASE("Inventory stays in bounds with a corrupted used count", "[inventory]"
     CHECK(inv.find("192.0.2.200", kJa4).has_value());
 }
 
-TEST_CASE("an entry keeps the class and SNI name of its latest sighting, bounded", "[inventory]") {
+TEST_CASE("an entry keeps the SNI name of its latest sighting, bounded", "[inventory]") {
     std::vector<std::uint64_t> memory(snifallback::inventory_bytes(4) / sizeof(std::uint64_t) + 1);
     auto inv = snifallback::InventoryView::create(memory.data(), memory.size() * 8, 4);
     REQUIRE(inv.valid());
     using Sighting = snifallback::InventoryView::Sighting;
-    inv.record("192.0.2.9", "t13i0000", Sighting{"old/1", 2, "10.0.0.1"}, 1);
+    inv.record("192.0.2.9", "t13i0000", Sighting{"old/1", 3, "10.0.0.1"}, 1);
     inv.record("192.0.2.9", "t13i0000", Sighting{"", 3, std::string(300, 'n') + "\xc3\xa9"}, 2);
-    const auto entry = inv.find("192.0.2.9", "t13i0000");
+    const auto entry = inv.find("192.0.2.9", "t13i0000", 3);
     REQUIRE(entry);
     CHECK(entry->count == 2);
     CHECK(entry->client_class == 3);
     CHECK(entry->sni() == std::string(snifallback::kInventorySniMax, 'n'));
     CHECK(entry->user_agent() == "old/1");  // a sighting without one keeps the last User-Agent
-    inv.record("192.0.2.9", "t13i0000", Sighting{"new/2", 1, ""}, 3);
-    CHECK(inv.find("192.0.2.9", "t13i0000")->sni().empty());
+    inv.record("192.0.2.9", "t13i0000", Sighting{"new/2", 3, ""}, 3);
+    CHECK(inv.find("192.0.2.9", "t13i0000", 3)->sni().empty());
+}
+
+// The case: four clients with an IP address in SNI and two with an unknown name, from one
+// address with one TLS library (one JA4), are two clients, not one of the latest class.
+TEST_CASE("Inventory keys on address, class and JA4 together", "[inventory]") {
+    Segment shm(inventory_bytes(8));
+    InventoryView inv = InventoryView::create(shm.data(), shm.bytes(), 8);
+    using Sighting = InventoryView::Sighting;
+    constexpr std::uint8_t ip_literal = 2;
+    constexpr std::uint8_t unknown_name = 3;
+    std::int64_t now = 0;
+    for (int i = 0; i < 4; ++i) {
+        inv.record("192.0.2.1", kJa4, Sighting{"lynx", ip_literal, "192.0.2.80"}, ++now);
+    }
+    for (int i = 0; i < 2; ++i) {
+        inv.record("192.0.2.1", kJa4, Sighting{"curl/7.1", unknown_name, "old.example.org"}, ++now);
+    }
+    CHECK(inv.used() == 2);
+    CHECK(inv.total() == 6);
+    const auto literal = inv.find("192.0.2.1", kJa4, ip_literal);
+    const auto unknown = inv.find("192.0.2.1", kJa4, unknown_name);
+    REQUIRE(literal);
+    REQUIRE(unknown);
+    CHECK(
+        (literal->count == 4 && literal->sni() == "192.0.2.80" && literal->user_agent() == "lynx"));
+    CHECK((unknown->count == 2 && unknown->sni() == "old.example.org" &&
+           unknown->user_agent() == "curl/7.1"));
+    CHECK_FALSE(inv.find("192.0.2.1", kJa4, 1).has_value());  // no no-SNI client of that key
+    // sorted: the most counted first; on equal counts and times the class decides, deterministic
+    const auto sorted = inv.snapshot_sorted();
+    REQUIRE(sorted.size() == 2);
+    CHECK(sorted[0].client_class == ip_literal);
+    check_invariants(inv);
+
+    // Full: a client of a new class evicts the least counted like any new key, and the
+    // Space-Saving bounds hold across classes.
+    Segment small(inventory_bytes(2));
+    InventoryView two = InventoryView::create(small.data(), small.bytes(), 2);
+    two.record("192.0.2.1", kJa4, Sighting{"", 1, ""}, 1);
+    two.record("192.0.2.1", kJa4, Sighting{"", 1, ""}, 2);
+    two.record("192.0.2.1", kJa4, Sighting{"", ip_literal, "192.0.2.80"}, 3);
+    two.record("192.0.2.1", kJa4, Sighting{"", unknown_name, "x.example"}, 4);  // evicts ip-literal
+    CHECK(two.find("192.0.2.1", kJa4, 1)->count == 2);
+    CHECK_FALSE(two.find("192.0.2.1", kJa4, ip_literal).has_value());
+    const auto evicted_into = two.find("192.0.2.1", kJa4, unknown_name);
+    REQUIRE(evicted_into);
+    CHECK((evicted_into->count == 2 && evicted_into->error == 1));
+    check_invariants(two);
 }

@@ -42,6 +42,22 @@ std::vector<HourCounts> sample_history() {
     return hours;
 }
 
+// 35 days ending at kLastHour's day (2026-12-01): quiet for a week, then fewer no-SNI clients
+// each day.
+std::vector<snifallback::DayCounts> sample_daily() {
+    std::vector<snifallback::DayCounts> days(snifallback::kHistoryDays);
+    for (std::size_t i = 0; i < days.size(); ++i) {
+        snifallback::DayCounts &day = days[i];
+        day.day = kLastHour / 24 - static_cast<std::int64_t>(days.size() - 1 - i);
+        if (i < 7) continue;
+        day.counts[0] = 24'000 + i;  // tls
+        day.counts[1] = 2'000 - i;   // no_sni
+        day.counts[3] = i % 2;       // unknown_name
+        day.counts[8] = 100;         // reported
+    }
+    return days;
+}
+
 StatusReport sample() {
     StatusReport report;
     Counters a;
@@ -70,6 +86,7 @@ StatusReport sample() {
     client.last_seen_us = 1'700'000'001'234'000;
     report.clients = {client};
     report.history = sample_history();
+    report.history_daily = sample_daily();
     return report;
 }
 
@@ -133,6 +150,33 @@ TEST_CASE("status JSON lists the hourly history, oldest first, every field of ev
     // Without a history (no shared memory), the list is empty.
     StatusReport none;
     CHECK(json_lite::parse(snifallback::render_status_json(none))["history"].items.empty());
+}
+
+TEST_CASE("status JSON lists the daily history, oldest first, the hourly fields of every day",
+          "[status][daily]") {
+    const auto doc = json_lite::parse(snifallback::render_status_json(sample()));
+    const auto &days = doc["history_daily"].items;
+    REQUIRE(days.size() == 35);
+    CHECK(days.front()["day"].str() == "2026-10-28");
+    CHECK(days.back()["day"].str() == "2026-12-01");
+    const std::vector<std::string> keys = {"day",          "tls",     "no_sni",   "ip_literal",
+                                           "unknown_name", "notice",  "redirect", "vhost",
+                                           "exempt",       "reported"};
+    for (const auto &day : days) {
+        REQUIRE(day.members.size() == keys.size());
+        for (std::size_t k = 0; k < keys.size(); ++k) CHECK(day.members[k].first == keys[k]);
+    }
+    // the same fields, in the same order, as the hourly history's (after its "hour")
+    const auto &hour = doc["history"].items.front();
+    for (std::size_t k = 1; k < keys.size(); ++k) {
+        CHECK(hour.members[k].first == days.front().members[k].first);
+    }
+    CHECK(days[0]["tls"].text == "0");
+    CHECK(days[7]["tls"].text == "24007");
+    CHECK(days[34]["no_sni"].text == "1966");
+    CHECK(days[9]["unknown_name"].text == "1");
+    StatusReport none;
+    CHECK(json_lite::parse(snifallback::render_status_json(none))["history_daily"].items.empty());
 }
 
 TEST_CASE("status HTML escapes what clients sent", "[status]") {
@@ -209,18 +253,34 @@ TEST_CASE("status HTML draws the history as an accessible inline SVG chart", "[s
             CHECK(element.attributes.at("role") == "img");
             CHECK(element.attributes.at("viewBox") == "0 0 480 280");
             CHECK(element.attributes.at("width") == "100%");
-            CHECK(element.attributes.at("aria-labelledby") == "chart-title");
-            CHECK(element.attributes.at("aria-describedby") == "summary");
+            // the hourly chart, then the daily one under it
+            CHECK(element.attributes.at("aria-labelledby") ==
+                  (svgs == 1 ? "chart-title" : "daily-chart-title"));
+            CHECK(element.attributes.at("aria-describedby") ==
+                  (svgs == 1 ? "summary" : "daily-summary"));
         }
         if (element.name == "polyline") {
             ++polylines;
-            // one point per hour
-            CHECK(count_of(element.attributes.at("points"), ",") == 48);
+            // one point per hour, then per day
+            CHECK(count_of(element.attributes.at("points"), ",") == (polylines <= 3 ? 48 : 35));
         }
     }
-    CHECK(svgs == 1);
-    CHECK(polylines == 3);  // one per class
+    CHECK(svgs == 2);
+    CHECK(polylines == 6);  // one per class and chart
     CHECK(html.find("<title id=\"chart-title\">") != std::string::npos);
+    CHECK(html.find("<title id=\"daily-chart-title\">Fallback connections per day, last 35 days "
+                    "(UTC)</title>") != std::string::npos);
+    CHECK(html.find("<h2>Fallback connections per day</h2>") > html.find("chart-title"));
+    CHECK(html.find("<p id=\"daily-summary\">In the last 35 days (UTC, from 10-28): <b>55440</b> "
+                    "connections that cannot be served by name, of 672574 TLS connections (8.2%): "
+                    "no SNI 55426, IP literal 0, unknown name 14. Today, 2026-12-01 since 00:00 "
+                    "UTC: <b>1966</b> of 24034 (8.1%).</p>") != std::string::npos);
+    CHECK(html.find("<summary>The 35 days in numbers</summary>") != std::string::npos);
+    CHECK(html.find("<tr><th>12-01</th><td>24034</td><td>1966</td><td>0</td><td>0</td>"
+                    "<td>8.1%</td>") != std::string::npos);
+    // day ticks on Mondays: 2026-11-30 was one
+    CHECK(html.find(">11-30</text>") != std::string::npos);
+    CHECK(html.find(">11-23</text>") != std::string::npos);
     CHECK(html.find("<desc>") != std::string::npos);
     // The text equivalent: the summary, and a table with every hour.
     // every class is counted, whatever SNIFallbackClients selects: they are not all "fallback"
@@ -297,6 +357,60 @@ TEST_CASE("top fingerprints group the inventory by JA4", "[status]") {
     CHECK(snifallback::top_fingerprints({}, 10).empty());
 }
 
+TEST_CASE("top fingerprints keep the classes of one JA4 apart, and the page shows the class",
+          "[status]") {
+    std::vector<ClientRow> clients(3);
+    const auto set = [&](std::size_t i, const char *ip, const char *client_class,
+                         std::uint64_t count) {
+        clients[i].client_ip = ip;
+        clients[i].client_class = client_class;
+        clients[i].ja4 = "t13d311000_e8f1e7e78f70_1f22a2ca17c4";
+        clients[i].client_name = "Retro Browser";
+        clients[i].count = count;
+        clients[i].last_seen_us = 100;
+    };
+    set(0, "192.0.2.1", "ip-literal", 4);
+    set(1, "192.0.2.1", "unknown-name", 2);
+    set(2, "192.0.2.2", "ip-literal", 1);
+    const auto rows = snifallback::top_fingerprints(clients, 10);
+    REQUIRE(rows.size() == 2);
+    CHECK((rows[0].client_class == "ip-literal" && rows[0].count == 5 && rows[0].addresses == 2));
+    CHECK((rows[1].client_class == "unknown-name" && rows[1].count == 2 && rows[1].addresses == 1));
+    CHECK((rows[0].client_name == "Retro Browser" && rows[1].client_name == "Retro Browser"));
+
+    StatusReport report = sample();
+    report.clients = clients;
+    const std::string html = snifallback::render_status_html(report);
+    xml_lite::check(html);
+    const std::string top = html.substr(html.find("<h2>Top fingerprints</h2>"));
+    CHECK(top.find("<th>class</th>") != std::string::npos);
+    CHECK(top.find("<td>ip-literal</td><td class=\"n\">5</td><td class=\"n\">2</td>") !=
+          std::string::npos);
+    CHECK(top.find("<td>unknown-name</td><td class=\"n\">2</td><td class=\"n\">1</td>") !=
+          std::string::npos);
+}
+
+TEST_CASE("status HTML shows plain client text whole and cuts text that escapes to much more",
+          "[status]") {
+    StatusReport report = sample();
+    const std::string plain(snifallback::kInventoryUaMax, 'p');
+    report.clients[0].user_agent = plain;
+    report.clients[0].sni = std::string(snifallback::kInventorySniMax, 's');
+    std::string html = snifallback::render_status_html(report);
+    CHECK(html.find(plain + "</td>") != std::string::npos);
+    CHECK(html.find(report.clients[0].sni + "</td>") != std::string::npos);
+    CHECK(html.find("[truncated]") == std::string::npos);
+    // 127 '&' would be 635 bytes of HTML: cut to at most twice the budget of 160, with the marker
+    report.clients[0].user_agent = std::string(snifallback::kInventoryUaMax, '&');
+    html = snifallback::render_status_html(report);
+    const std::size_t cell = html.find("&amp;&amp;");
+    REQUIRE(cell != std::string::npos);
+    const std::size_t end = html.find("</td>", cell);
+    CHECK(end - cell <= 320);
+    CHECK(html.substr(cell, end - cell).find("...[truncated]") != std::string::npos);
+    CHECK(end - cell > 250);  // as much as fits, not a halving
+}
+
 TEST_CASE("status HTML stays under 64 KiB at a full inventory, whatever clients sent", "[status]") {
     StatusReport report = sample();
     // 8 vhosts, with long names; totals and hours at their widest numbers.
@@ -313,6 +427,9 @@ TEST_CASE("status HTML stays under 64 KiB at a full inventory, whatever clients 
     for (auto &value : report.total.requests) value = ~std::uint64_t{0} / 64;
     for (auto &hour : report.history) {
         for (auto &count : hour.counts) count = snifallback::kHistoryMaxCount;
+    }
+    for (auto &day : report.history_daily) {
+        for (auto &count : day.counts) count = snifallback::kHistoryMaxCount;
     }
     const auto fill = [](std::size_t bytes, char c) { return std::string(bytes, c); };
     // Each filler escapes to the most characters some way: '&' in HTML, '"' in both, a control
