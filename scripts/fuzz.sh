@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fuzz the ClientHello parser and the JA3/JA4 fingerprints with libFuzzer (clang, ASan + UBSan):
+# Fuzz the ClientHello parser and the JA3/JA4 fingerprints (and the other parsers of untrusted bytes
+# the target names, the report's log line reader among them) with libFuzzer (clang, ASan + UBSan):
 #
 #   scripts/fuzz.sh [seconds] [extra libFuzzer options ...]      (default 60 seconds)
 #
@@ -52,6 +53,18 @@ for path in sys.argv[2:]:
                     f.write(data)
                 n += 1
 print("fuzz: %d seeds" % n, file=sys.stderr)
+PY
+# Log lines for the report's reader (the target also reads its bytes as one): every line of the CLI
+# test's fixed logs, JSON and logfmt, with and without syslog prefixes.
+/usr/bin/python3 - "$seeds" "$root"/tests/data/report <<'PY'
+import hashlib, os, pathlib, sys
+out, n = sys.argv[1], 0
+for path in sorted(pathlib.Path(sys.argv[2]).rglob("*.log")):
+    for line in path.read_bytes().splitlines():
+        with open(os.path.join(out, hashlib.sha1(line).hexdigest()), "wb") as f:
+            f.write(line)
+        n += 1
+print("fuzz: %d log line seeds" % n, file=sys.stderr)
 PY
 cp "$root"/tests/data/fuzz_regressions/* "$seeds"/ 2>/dev/null || true
 

@@ -1,15 +1,21 @@
-// snifallback-report: the retirement table from the module's JSON logs of one or many servers.
+// snifallback-report: the retirement table from the module's logs (JSON or logfmt) of one or many
+// servers.
 //
 // Reads files (plain or gzip: zlib tells them apart by their first bytes, so rotated .gz files
 // and their plain siblings can be given together), or standard input, one record per line, a
 // syslog prefix before the record allowed; streams them through the core's ReportAggregator
 // (core/report.h) and prints the table as text, CSV, JSON or HTML (core/report_render.h).
 //
-// Lines are parsed with simdjson (its DOM API, which picks the fastest implementation for the CPU
-// at run time), which validates the whole line, JSON and UTF-8, before the report reads its keys. A
-// line that is not a record is counted and reported with its file and line number, never fatal; a
-// file that cannot be read, a truncated or corrupt gzip stream is reported, the report still
-// printed, and the exit status is then 1 (2: bad usage).
+// Each line's format is told apart on its own (split_syslog_prefix): a record that starts with '{'
+// is JSON, one that starts with a key= pair is logfmt, so a log whose writer switched formats reads
+// whole. JSON lines are parsed with simdjson (its DOM API, which picks the fastest implementation
+// for the CPU at run time), which validates the whole line, JSON and UTF-8, before the report reads
+// its keys; logfmt lines by the core's reader (core/logfmt_reader.h), which checks the whole line's
+// syntax and decodes only the values the report reads. Both fill the report's input through the
+// one key mapping of core/report.h (ReportFields). A line that is not a record is counted and
+// reported with its file and line number, never fatal; a file that cannot be read, a truncated or
+// corrupt gzip stream is reported, the report still printed, and the exit status is then 1 (2: bad
+// usage).
 #include <simdjson.h>
 #include <zlib.h>
 
@@ -40,9 +46,9 @@ constexpr std::size_t max_line_bytes = 64 << 10;
 
 constexpr const char *usage_text =
     "usage: snifallback-report [options] [file...]\n"
-    "Reads mod_snifallback's JSON logs (plain or .gz, several servers' at once; none or '-':\n"
-    "standard input; lines may carry a syslog prefix) and prints one row per client (class, JA4),\n"
-    "what breaks most if enforced today first.\n"
+    "Reads mod_snifallback's logs, JSON or logfmt, told apart line by line (plain or .gz,\n"
+    "several servers' at once; none or '-': standard input; lines may carry a syslog prefix) and\n"
+    "prints one row per client (class, JA4), what breaks most if enforced today first.\n"
     "  --format text|csv|json|html   output format (default text)\n"
     "  -o, --output FILE             write the report to FILE instead of standard output\n"
     "  --names FILE                  CSV naming fingerprints (FoxIO ja4plus-mapping.csv columns);\n"
@@ -192,18 +198,27 @@ class Reader {
         if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
         if (text.find_first_not_of(" \t") == std::string_view::npos) return;  // blank
         const snifallback::SyslogLine split = snifallback::split_syslog_prefix(text);
-        if (split.json.empty()) {
-            bad("no JSON object on the line");
+        if (split.record.empty()) {
+            bad("no JSON object or logfmt record on the line");
             return;
         }
-        const std::size_t offset = static_cast<std::size_t>(split.json.data() - buffer_.data());
-        const std::string reason = parse(split.json, buffer_.size() - offset, split.host);
-        if (!reason.empty()) bad(reason);
+        snifallback::ReportFields fields;
+        std::string reason = split.logfmt
+                                 ? snifallback::read_logfmt_record(split.record, fields, logfmt_)
+                                 : parse_json(split.record, fields);
+        if (reason.empty()) reason = fields.finish(split.host, file_server_);
+        if (!reason.empty()) {
+            bad(reason);
+            return;
+        }
+        aggregator_.add(fields.input);
     }
 
-    // The record on the line, to the aggregator; the reason it is not one otherwise.
-    std::string parse(std::string_view json, std::size_t capacity, std::string_view syslog_host) {
+    // The JSON record on the line into `fields`; the reason it is not one otherwise. The buffer's
+    // padding is there after `json`: parse(..., false) relies on it.
+    std::string parse_json(std::string_view json, snifallback::ReportFields &fields) {
         using namespace simdjson;
+        using snifallback::ReportKey;
         // The DOM API: its parse runs the implementation simdjson picks for this CPU at run time
         // (haswell, icelake, westmere, ...); the On Demand API is compiled for the build's target
         // only, which for a Debian package is plain x86-64 (simdjson's slow fallback).
@@ -211,95 +226,40 @@ class Reader {
         if (auto error = parser_.parse(json.data(), json.size(), false).get(doc)) {
             return std::string("not JSON: ") + error_message(error);
         }
-        (void)capacity;  // the buffer's padding is there: parse(..., false) relies on it
         dom::object object;
         if (auto error = doc.get_object().get(object)) {
             return std::string("not a JSON object: ") + error_message(error);
         }
-        ReportInput in;
-        std::string_view time, event, server;
         for (const dom::key_value_pair field : object) {
-            const std::string_view key = field.key;
-            std::string_view *target = nullptr;
-            switch (key.size()) {
-                case 3:
-                    if (key == "ja4") target = &in.ja4;
+            const ReportKey key = snifallback::report_key(field.key);
+            switch (key) {
+                case ReportKey::other:
                     break;
-                case 4:
-                    if (key == "time")
-                        target = &time;
-                    else if (key == "host")
-                        target = &in.host;
-                    break;
-                case 5:
-                    if (key == "event")
-                        target = &event;
-                    else if (key == "vhost")
-                        target = &in.vhost;
-                    break;
-                case 6:
-                    if (key == "action")
-                        target = &in.action;
-                    else if (key == "server")
-                        target = &server;
-                    else if (key == "status") {
-                        int64_t status = 0;
-                        if (field.value.get_int64().get(status) == SUCCESS && status >= 0 &&
-                            status < 1000) {
-                            in.status = static_cast<int>(status);
-                        }
+                case ReportKey::status: {
+                    int64_t status = 0;
+                    if (field.value.get_int64().get(status) == SUCCESS &&
+                        snifallback::report_status_valid(status)) {
+                        fields.input.status = static_cast<int>(status);
                     }
                     break;
-                case 7:
-                    if (key == "outcome") target = &in.outcome;
-                    break;
-                case 8:
-                    if (key == "ja3_hash")
-                        target = &in.ja3_hash;
-                    else if (key == "enforced") {
-                        bool enforced = false;
-                        if (field.value.get_bool().get(enforced) == SUCCESS) {
-                            in.enforced = enforced;
-                        }
+                }
+                case ReportKey::enforced: {
+                    bool enforced = false;
+                    if (field.value.get_bool().get(enforced) == SUCCESS) {
+                        fields.input.enforced = enforced;
                     }
                     break;
-                case 9:
-                    if (key == "client_ip")
-                        target = &in.client_ip;
-                    else if (key == "sni_class")
-                        target = &in.sni_class;
+                }
+                default: {
+                    std::string_view *target = fields.text(key);
+                    std::string_view s;
+                    if (target != nullptr && field.value.get_string().get(s) == SUCCESS) {
+                        *target = s;
+                    }
                     break;
-                case 10:
-                    if (key == "cert_vhost")
-                        target = &in.cert_vhost;
-                    else if (key == "user_agent")
-                        target = &in.user_agent;
-                    break;
-                default:
-                    break;
-            }
-            if (target != nullptr) {
-                std::string_view s;
-                if (field.value.get_string().get(s) == SUCCESS) *target = s;
+                }
             }
         }
-        if (time.empty()) return "not a record: no \"time\"";
-        const auto time_us = snifallback::parse_report_time(time);
-        if (!time_us) return "not a record: \"time\" is not an RFC 3339 time";
-        in.time_us = *time_us;
-        if (event == "handshake") {
-            in.event = ReportEvent::handshake;
-        } else if (event == "request") {
-            in.event = ReportEvent::request;
-        } else if (event == "probe") {
-            in.event = ReportEvent::probe;
-        } else if (event.empty()) {
-            return "not a record: no \"event\"";
-        }
-        in.server = !server.empty()        ? server
-                    : !syslog_host.empty() ? syslog_host
-                                           : std::string_view(file_server_);
-        aggregator_.add(in);
         return {};
     }
 
@@ -309,6 +269,7 @@ class Reader {
     std::size_t listed_ = 0;
     std::vector<char> buffer_;
     simdjson::dom::parser parser_;
+    snifallback::LogfmtScratch logfmt_;
     std::string file_;
     std::string file_server_;
     std::uint64_t line_number_ = 0;

@@ -1,6 +1,7 @@
 #include "core/report.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <set>
@@ -481,21 +482,123 @@ std::string format_day(std::int64_t day) {
     return year + '-' + two(m) + '-' + two(d);
 }
 
+namespace {
+
+// Where the record of a line with a syslog prefix starts: its first '{' or its first word that is
+// a logfmt pair, whichever comes first; npos when there is neither. In an RFC 5424 line (it
+// starts with '<'), words inside structured data ("[origin ip=\"192.0.2.1\"]") are skipped.
+std::size_t record_start(std::string_view line, bool &logfmt) {
+    const bool rfc5424 = !line.empty() && line.front() == '<';
+    bool in_data = false, in_quote = false;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        const char c = line[i];
+        if (in_data) {
+            if (in_quote) {
+                if (c == '\\')
+                    ++i;
+                else if (c == '"')
+                    in_quote = false;
+            } else if (c == '"') {
+                in_quote = true;
+            } else if (c == ']') {
+                in_data = false;
+            }
+            continue;
+        }
+        if (c == '{') return i;
+        if (c != ' ') continue;
+        if (i + 1 < line.size() && rfc5424 && line[i + 1] == '[') {
+            in_data = true;
+            ++i;
+        } else if (starts_with_logfmt_pair(line.substr(i + 1))) {
+            logfmt = true;
+            return i + 1;
+        }
+    }
+    return std::string_view::npos;
+}
+
+}  // namespace
+
+std::string ReportFields::finish(std::string_view syslog_host, std::string_view file_server) {
+    if (time.empty()) return "not a record: no \"time\"";
+    const auto time_us = parse_report_time(time);
+    if (!time_us) return "not a record: \"time\" is not an RFC 3339 time";
+    input.time_us = *time_us;
+    if (event.size() == 9 && key_is(event, "handshake")) {
+        input.event = ReportEvent::handshake;
+    } else if (event.size() == 7 && key_is(event, "request")) {
+        input.event = ReportEvent::request;
+    } else if (event.size() == 5 && key_is(event, "probe")) {
+        input.event = ReportEvent::probe;
+    } else if (event.empty()) {
+        return "not a record: no \"event\"";
+    } else {
+        input.event = ReportEvent::other;
+    }
+    input.server = !server.empty() ? server : !syslog_host.empty() ? syslog_host : file_server;
+    return {};
+}
+
+std::string read_logfmt_record(std::string_view line, ReportFields &out, LogfmtScratch &scratch) {
+    out = ReportFields{};
+    const std::string fault = parse_logfmt_line(line, scratch.fields);
+    if (!fault.empty()) return "not logfmt: " + fault;
+    // A decoded value is never longer than its escaped text: with room for the whole line, no
+    // append below reallocates, so the views into `decoded` stay valid.
+    scratch.decoded.clear();
+    scratch.decoded.reserve(line.size());
+    for (const LogfmtField &field : scratch.fields) {
+        const ReportKey key = report_key(field.key);
+        if (key == ReportKey::other || field.absent) continue;
+        if (key == ReportKey::status) {
+            // written bare, as a decimal integer (record.h); a quoted value is text, as in JSON
+            std::int64_t status = 0;
+            const char *end = field.raw.data() + field.raw.size();
+            const auto parsed = std::from_chars(field.raw.data(), end, status);
+            if (!field.quoted && parsed.ec == std::errc() && parsed.ptr == end &&
+                report_status_valid(status)) {
+                out.input.status = static_cast<int>(status);
+            }
+            continue;
+        }
+        if (key == ReportKey::enforced) {
+            if (!field.quoted && field.raw == "true") out.input.enforced = true;
+            if (!field.quoted && field.raw == "false") out.input.enforced = false;
+            continue;
+        }
+        std::string_view *target = out.text(key);
+        if (target == nullptr) continue;  // not a text key: handled above
+        if (!field.escaped) {
+            *target = field.raw;
+            continue;
+        }
+        const std::size_t begin = scratch.decoded.size();
+        if (!decode_logfmt_value(field.raw, scratch.decoded)) {
+            return "not logfmt: an invalid escape in the value of \"" + std::string(field.key) +
+                   "\" (\\_ is for list elements)";
+        }
+        *target = std::string_view(scratch.decoded.data() + begin, scratch.decoded.size() - begin);
+    }
+    return {};
+}
+
 SyslogLine split_syslog_prefix(std::string_view line) {
     SyslogLine out;
     if (!line.empty() && line.front() == '{') {
-        out.json = line;
+        out.record = line;
         return out;
     }
-    const std::size_t brace = line.find('{');
-    if (brace == std::string_view::npos) {
-        out.json = {};
-        out.has_prefix = true;
+    if (starts_with_logfmt_pair(line)) {
+        out.record = line;
+        out.logfmt = true;
         return out;
     }
     out.has_prefix = true;
-    out.json = line.substr(brace);
-    std::string_view prefix = line.substr(0, brace);
+    const std::size_t begin = record_start(line, out.logfmt);
+    if (begin == std::string_view::npos) return out;
+    out.record = line.substr(begin);
+    std::string_view prefix = line.substr(0, begin);
     std::vector<std::string_view> words;
     while (!prefix.empty()) {
         const std::size_t start = prefix.find_first_not_of(' ');
@@ -517,7 +620,8 @@ SyslogLine split_syslog_prefix(std::string_view line) {
     if (words.size() >= 2 && words.back().back() == ':') {
         out.host = words[words.size() - 2];
     } else if (words.size() >= 2) {
-        // a message without a tag ("... HOST {json}"): the last word, when it is not a time
+        // a message without a tag ("... HOST {json}", "... HOST time=..."): the last word, when it
+        // is not a time
         const std::string_view last = words.back();
         if (last.find(':') == std::string_view::npos) out.host = last;
     }

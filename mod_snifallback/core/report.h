@@ -33,6 +33,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <optional>
@@ -43,6 +44,7 @@
 #include <vector>
 
 #include "core/client_names.h"
+#include "core/logfmt_reader.h"
 
 namespace snifallback {
 
@@ -176,18 +178,157 @@ std::optional<std::int64_t> parse_report_time(std::string_view text);
 // "2026-11-23" for a day number.
 std::string format_day(std::int64_t day);
 
-// A line as rsyslog (or another syslog daemon) writes it: a prefix, then the record. `json` is the
-// line from its first '{' on; `host` the host name the prefix names, empty when it names none.
-// Prefixes understood: RFC 3164 / rsyslog's traditional format ("Nov 23 08:01:02 web1 apache2:
-// "), rsyslog's file format with an RFC 3339 time ("2026-11-23T08:01:02.345+00:00 web1
+// A line as rsyslog (or another syslog daemon) writes it: a prefix, then the record. `record` is
+// the line from where the record starts: a JSON record at its first '{', a logfmt record at its
+// first word that is a logfmt pair ("time=...": logfmt_reader.h), whichever comes first (a word
+// in an RFC 5424 structured-data element, "[origin ip=\"...\"]", is not one); empty when there is
+// neither. `host` is the host name the prefix names, empty when it names none. Prefixes
+// understood: RFC 3164 / rsyslog's traditional format ("Nov 23 08:01:02 web1 apache2: "),
+// rsyslog's file format with an RFC 3339 time ("2026-11-23T08:01:02.345+00:00 web1
 // apache2[123]: "), RFC 5424 ("<134>1 2026-... web1 apache2 123 - - "). A line that starts with
-// '{' has no prefix.
+// '{' or with a logfmt pair has no prefix.
 struct SyslogLine {
     std::string_view host;
-    std::string_view json;
+    std::string_view record;
+    bool logfmt = false;  // the record is logfmt (else JSON, or none)
     bool has_prefix = false;
 };
 SyslogLine split_syslog_prefix(std::string_view line);
+
+// -- from a record's keys to a ReportInput: one mapping for the JSON and the logfmt reader ------
+
+// The keys the report reads; `other` for the rest.
+enum class ReportKey {
+    other,
+    time,
+    event,
+    server,  // not written by the module: a collector may add it; wins over the syslog host
+    sni_class,
+    ja4,
+    ja3_hash,
+    client_ip,
+    vhost,
+    cert_vhost,
+    outcome,
+    host,
+    user_agent,
+    action,
+    status,    // an integer 0-999; anything else is "none recorded"
+    enforced,  // true or false; anything else is "not recorded"
+};
+
+// `key` (whose length the caller checked is that of `literal`) is `literal`: a comparison of a
+// constant length, which the compiler turns into a few loads instead of a call to memcmp.
+template <std::size_t N>
+inline bool key_is(std::string_view key, const char (&literal)[N]) noexcept {
+    return std::memcmp(key.data(), literal, N - 1) == 0;
+}
+
+inline ReportKey report_key(std::string_view key) noexcept {
+    // By length first: most keys of a record are told apart, or dropped, by one comparison.
+    switch (key.size()) {
+        case 3:
+            if (key_is(key, "ja4")) return ReportKey::ja4;
+            break;
+        case 4:
+            if (key_is(key, "time")) return ReportKey::time;
+            if (key_is(key, "host")) return ReportKey::host;
+            break;
+        case 5:
+            if (key_is(key, "event")) return ReportKey::event;
+            if (key_is(key, "vhost")) return ReportKey::vhost;
+            break;
+        case 6:
+            if (key_is(key, "action")) return ReportKey::action;
+            if (key_is(key, "server")) return ReportKey::server;
+            if (key_is(key, "status")) return ReportKey::status;
+            break;
+        case 7:
+            if (key_is(key, "outcome")) return ReportKey::outcome;
+            break;
+        case 8:
+            if (key_is(key, "ja3_hash")) return ReportKey::ja3_hash;
+            if (key_is(key, "enforced")) return ReportKey::enforced;
+            break;
+        case 9:
+            if (key_is(key, "client_ip")) return ReportKey::client_ip;
+            if (key_is(key, "sni_class")) return ReportKey::sni_class;
+            break;
+        case 10:
+            if (key_is(key, "cert_vhost")) return ReportKey::cert_vhost;
+            if (key_is(key, "user_agent")) return ReportKey::user_agent;
+            break;
+        default:
+            break;
+    }
+    return ReportKey::other;
+}
+
+// A record's values as a reader finds them (a string value of a text key; status and enforced set
+// in `input` directly), then completed by finish. Absent, null or empty values are all empty.
+struct ReportFields {
+    ReportInput input;
+    std::string_view time, event, server;
+
+    // Where a text key's value goes; nullptr for status, enforced and other.
+    inline std::string_view *text(ReportKey key) noexcept;
+    // input.time_us, input.event and input.server (the record's "server", else `syslog_host`,
+    // else `file_server`). Empty when `input` is a record; else why not: "not a record: no
+    // \"time\"", "not a record: \"time\" is not an RFC 3339 time", "not a record: no \"event\"".
+    std::string finish(std::string_view syslog_host, std::string_view file_server);
+};
+
+inline std::string_view *ReportFields::text(ReportKey key) noexcept {
+    switch (key) {
+        case ReportKey::time:
+            return &time;
+        case ReportKey::event:
+            return &event;
+        case ReportKey::server:
+            return &server;
+        case ReportKey::sni_class:
+            return &input.sni_class;
+        case ReportKey::ja4:
+            return &input.ja4;
+        case ReportKey::ja3_hash:
+            return &input.ja3_hash;
+        case ReportKey::client_ip:
+            return &input.client_ip;
+        case ReportKey::vhost:
+            return &input.vhost;
+        case ReportKey::cert_vhost:
+            return &input.cert_vhost;
+        case ReportKey::outcome:
+            return &input.outcome;
+        case ReportKey::host:
+            return &input.host;
+        case ReportKey::user_agent:
+            return &input.user_agent;
+        case ReportKey::action:
+            return &input.action;
+        case ReportKey::other:
+        case ReportKey::status:
+        case ReportKey::enforced:
+            break;
+    }
+    return nullptr;
+}
+
+// Whether `status` is one the report takes (0-999).
+inline bool report_status_valid(std::int64_t status) noexcept {
+    return status >= 0 && status < 1000;
+}
+
+// Reads a logfmt record (the line without a syslog prefix) into `out` (reset first), the inverse
+// of render_logfmt for the keys above; out.finish is the caller's. `out`'s views point into `line`
+// (values without escapes) or into `scratch.decoded` (values with escapes, decoded there): keep
+// both alive and unchanged while `out` is used. Empty when the line was read; else why not: "not
+// logfmt: " and the fault.
+struct LogfmtScratch {
+    std::vector<LogfmtField> fields;
+    std::string decoded;
+};
+std::string read_logfmt_record(std::string_view line, ReportFields &out, LogfmtScratch &scratch);
 
 // The server id of a file's records that name no server: the file name without its directory and
 // rotation suffixes ("/var/log/web1/nosni.log.2.gz" -> "web1/nosni.log": the last directory is kept

@@ -17,6 +17,9 @@
    first/last seen, hosts and outcomes with counts, last User-Agent), checks that its numbers
    equal the report's on that slice, and scales: ratio = jq seconds per MB / report seconds per
    MB. Both on one pinned CPU.
+5. Writes a logfmt log of --size-mb MB (the generator's --logfmt: the same records, as
+   SNIFallbackLogFormat logfmt writes them), runs the report on it the same way, and checks that the
+   first records of it give the same report as the same records of the JSON slice.
 
 Prints a markdown table for scripts/bench/README.md. Not a timed test: nothing here fails on a
 number.
@@ -98,6 +101,25 @@ def slice_of(path: Path, out: Path, size: int) -> None:
     with open(path, "rb") as src, open(out, "wb") as dst:
         data = src.read(size)
         dst.write(data[:data.rfind(b"\n") + 1])
+
+
+def head_lines(path: Path, out: Path, count: int) -> None:
+    with open(path, "rb") as src, open(out, "wb") as dst:
+        for _ in range(count):
+            line = src.readline()
+            if not line:
+                break
+            dst.write(line)
+
+
+def same_report(a: Path, b: Path, report: Path) -> None:
+    """The report of two logs read from standard input (so the server ids agree) is the same."""
+    outs = []
+    for path in (a, b):
+        with open(path, "rb") as stdin:
+            outs.append(json.loads(subprocess.run([str(report), "--format", "json"], stdin=stdin,
+                                                  check=True, capture_output=True).stdout))
+    assert outs[0] == outs[1], "the JSON and logfmt logs of the same records differ"
 
 
 def compare(report_json: str, jq_json: str) -> None:
@@ -184,6 +206,27 @@ def main() -> int:
               f" MB/s ({jq['elapsed']:.1f} s; peak {jq['rss_kib'] / 1024:,.0f} MiB) |")
         print(f"| ratio, report / jq, per MB | {ratio:,.0f}x (same numbers: checked) |")
         print(f"| jq on the whole log, scaled | about {jq['elapsed'] / part_mb * mb / 60:,.0f} min |")
+
+        # The same kind of log as SNIFallbackLogFormat logfmt writes it (the generator's --logfmt:
+        # the same records for the same seed, so a logfmt log of the same size holds more of them).
+        lf = work / "nosni.logfmt.log"
+        if not lf.exists() or lf.stat().st_size < args.size_mb * 1_000_000:
+            with open(lf, "wb") as out:
+                sh(loggen, args.size_mb * 1_000_000, "--logfmt", stdout=out)
+        lf_mb = lf.stat().st_size / 1e6
+        warm(lf)
+        lf_runs = [timed([report, "--format", "json", "-o", work / "logfmt.json", lf])
+                   for _ in range(args.runs)]
+        lf_elapsed = statistics.median(r["elapsed"] for r in lf_runs)
+        lf_cpu = statistics.median(r["cpu"] for r in lf_runs)
+        # the first records of both logs are the same records: the same report
+        with open(part, "rb") as f:
+            count = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 24), b""))
+        head_lines(lf, work / "slice.logfmt.log", count)
+        same_report(part, work / "slice.logfmt.log", report)
+        print(f"| snifallback-report, logfmt log ({lf_mb:,.0f} MB), one CPU | {lf_mb / lf_elapsed:,.0f}"
+              f" MB/s (median of {args.runs}: {lf_elapsed:.2f} s; {lf_mb / lf_cpu:,.0f} MB per CPU"
+              f" second; its first {count:,} records give the JSON slice's report: checked) |")
         return 0
     finally:
         if not args.keep:

@@ -55,14 +55,18 @@ struct Stack {
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        std::fputs("usage: snifallback-report-loggen BYTES [SEED] [--syslog SERVERS]\n", stderr);
+        std::fputs("usage: snifallback-report-loggen BYTES [SEED] [--syslog SERVERS] [--logfmt]\n",
+                   stderr);
         return 2;
     }
     const std::uint64_t bytes = std::strtoull(argv[1], nullptr, 10);
     std::uint64_t seed = 1;
     int servers = 0;
+    bool logfmt = false;  // records as SNIFallbackLogFormat logfmt writes them
     for (int i = 2; i < argc; ++i) {
-        if (std::strcmp(argv[i], "--syslog") == 0 && i + 1 < argc) {
+        if (std::strcmp(argv[i], "--logfmt") == 0) {
+            logfmt = true;
+        } else if (std::strcmp(argv[i], "--syslog") == 0 && i + 1 < argc) {
             servers = std::atoi(argv[++i]);
         } else {
             seed = std::strtoull(argv[i], nullptr, 10);
@@ -161,7 +165,7 @@ int main(int argc, char **argv) {
                       " apache2[" + std::to_string(1000 + rng.below(9000)) + "]: ";
         }
         out += prefix;
-        out += snifallback::render_json(r);
+        out += logfmt ? snifallback::render_logfmt(r) : snifallback::render_json(r);
         const std::uint64_t requests = established ? rng.below(5) : 0;
         for (std::uint64_t i = 0; i < requests; ++i) {
             r.time_us = now + static_cast<std::int64_t>(rng.below(5'000'000));
@@ -181,7 +185,7 @@ int main(int argc, char **argv) {
                            ? snifallback::Record::Text("https://www.example.org" + *r.uri)
                            : std::nullopt;
             out += prefix;
-            out += snifallback::render_json(r);
+            out += logfmt ? snifallback::render_logfmt(r) : snifallback::render_json(r);
         }
         if (out.size() >= (1 << 20) - 16384 || written + out.size() >= bytes) {
             written += out.size();

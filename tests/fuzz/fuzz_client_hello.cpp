@@ -1,18 +1,25 @@
 // libFuzzer target over the ClientHello parser and both fingerprints (and the other parsers of
-// bytes a client controls: the PROXY protocol header, a proxy's header values): arbitrary bytes
-// in, never a crash, an out-of-bounds read (ASan) or undefined behaviour (UBSan); a few invariants
-// besides. Built with clang -fsanitize=fuzzer,address,undefined by scripts/fuzz.sh; the same file
-// also builds with a small replay main (fuzz_replay.cpp) under any compiler, so it cannot rot.
+// bytes a client controls: the PROXY protocol header, a proxy's header values; and the report's
+// reader of log lines, whose values a client controls, with the logfmt writer's round trip):
+// arbitrary bytes in, never a crash, an out-of-bounds read (ASan) or undefined behaviour (UBSan); a
+// few invariants besides. Built with clang -fsanitize=fuzzer,address,undefined by scripts/fuzz.sh;
+// the same file also builds with a small replay main (fuzz_replay.cpp) under any compiler, so it
+// cannot rot.
 #include <cstddef>
 #include <cstdint>
 #include <algorithm>
 #include <cstdlib>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/client_hello.h"
 #include "core/fingerprint.h"
+#include "core/logfmt_reader.h"
 #include "core/proxy_facts.h"
 #include "core/proxy_header.h"
+#include "core/record.h"
+#include "core/report.h"
 
 namespace {
 
@@ -35,6 +42,49 @@ void fingerprint(const snifallback::ClientHello &hello) {
     check(hello.extensions.size() <= snifallback::ParseLimits::max_extensions);
 }
 
+// The bytes as a line of a log (snifallback-report's reader), and as a value the logfmt writer
+// escapes and the reader must give back.
+void log_line(const std::string &text) {
+    const std::string_view line(text);
+    const snifallback::SyslogLine split = snifallback::split_syslog_prefix(line);
+    std::vector<snifallback::LogfmtField> fields;
+    const std::string fault = snifallback::parse_logfmt_line(split.record, fields);
+    for (const snifallback::LogfmtField &field : fields) {
+        std::string value;
+        if (snifallback::decode_logfmt_value(field.raw, value))
+            check(value.size() <= field.raw.size());
+        std::vector<std::string> items;
+        (void)snifallback::split_logfmt_list(field.raw, items);
+    }
+    snifallback::ReportFields report;
+    snifallback::LogfmtScratch scratch;
+    if (snifallback::read_logfmt_record(split.record, report, scratch).empty()) {
+        check(fault.empty());
+        (void)report.finish(split.host, "file");
+    }
+
+    snifallback::Record record;
+    record.event = "request";
+    record.user_agent = text;
+    record.alpn = std::vector<std::string>{text, "", text};
+    std::string rendered = snifallback::render_logfmt(record);
+    check(!rendered.empty() && rendered.back() == '\n');
+    rendered.pop_back();
+    check(snifallback::parse_logfmt_line(rendered, fields).empty());
+    for (const snifallback::LogfmtField &field : fields) {
+        if (field.key != "user_agent") continue;
+        std::string value;
+        check(snifallback::decode_logfmt_value(field.raw, value));
+        // whole, or cut on a unit boundary and marked
+        const std::string_view marker = snifallback::truncation_marker;
+        check(value == text ||
+              (value.size() >= marker.size() &&
+               value.compare(value.size() - marker.size(), marker.size(), marker) == 0 &&
+               text.compare(0, value.size() - marker.size(), value, 0,
+                            value.size() - marker.size()) == 0));
+    }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
@@ -44,8 +94,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     if (snifallback::parse_client_hello_message(data, size, hello) == snifallback::ParseError::ok) {
         fingerprint(hello);
         // The module's fast path must agree with the full parser wherever the parser accepts.
-        check(scan == (hello.sni_present ? snifallback::SniScan::present
-                                         : snifallback::SniScan::absent));
+        check(scan ==
+              (hello.sni_present ? snifallback::SniScan::present : snifallback::SniScan::absent));
     }
     if (snifallback::parse_client_hello_records(data, size, hello) == snifallback::ParseError::ok) {
         fingerprint(hello);
@@ -80,5 +130,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         check(facts->ja4.size() <= snifallback::max_proxy_ja4);
         check(facts->ja3_hash.empty() || facts->ja3_hash.size() == 32);
     }
+    log_line(text);
     return 0;
 }

@@ -9,6 +9,10 @@ Each apache2 runs in a mount namespace of its own in which its rsyslogd's socket
 onto /dev/log (where the module sends syslog records) in a private /dev, as test_110 does for one
 server; the machine's logging and /dev are left alone. The local rsyslogds name their host web1 and web2 (global localHostname),
 which is what the central file's lines carry and the report takes as the server.
+
+Run twice: both servers logging JSON, and web2 logging logfmt (`SNIFallbackLogFormat logfmt`), so
+that web2's own file is logfmt and the central file mixes the two formats line by line, as a fleet
+that is switching formats has it; the report must read all of it the same.
 """
 from __future__ import annotations
 
@@ -91,8 +95,13 @@ def tcp_accepts(port: int) -> bool:
         return False
 
 
-@pytest.fixture
-def fleet(pki, tmp_path):
+# The log format of each server: every server JSON, or web2 logfmt.
+FORMATS = {"json": {"web1": "json", "web2": "json"},
+           "web2-logfmt": {"web1": "json", "web2": "logfmt"}}
+
+
+@pytest.fixture(params=sorted(FORMATS))
+def fleet(pki, tmp_path, request):
     if os.geteuid() != 0 or not shutil.which("unshare"):
         pytest.skip("private mount namespaces for /dev/log need root and unshare (util-linux)")
     if not Path(RSYSLOGD).exists():
@@ -121,8 +130,9 @@ def fleet(pki, tmp_path):
             # a private /dev whose log is this rsyslogd's: the machine's /dev is left alone
             httpd.command_prefix = private_dev_log_prefix(d / "log.sock", d / "dev.ns")
             servers.append(httpd)
-            httpd.start(CONFIG)
-            locals_[host] = (httpd, d / "local.log")
+            log_format = FORMATS[request.param][host]
+            httpd.start(CONFIG + f"SNIFallbackLogFormat {log_format}\n")
+            locals_[host] = (httpd, d / "local.log", log_format)
         yield central, locals_
     finally:
         for httpd in servers:
@@ -176,10 +186,15 @@ def test_report_of_the_central_file_is_the_union_of_both_servers(fleet):
     central, servers = fleet
     traffic(servers["web1"][0], python=40, curl=15, ip_literal=10, rejected=8)
     traffic(servers["web2"][0], python=25, curl=5, ip_literal=0, rejected=12)
+    formats = {host: log_format for host, (_, _, log_format) in servers.items()}
 
     # Each server's own view: its counters; its rsyslogd's file fills up to them.
     views = {}
-    for host, (httpd, local) in servers.items():
+    for host, (httpd, local, log_format) in servers.items():
+        # the module wrote the format it was told to
+        assert all(line.lstrip().startswith("{" if log_format == "json" else "time=")
+                   for line in lines(local)), (host, lines(local)[:2])
+
         def ended(doc):
             c = doc["connections"]
             return (c["no_sni_established"] + c["no_sni_failed"] == c["no_sni"]
@@ -192,11 +207,15 @@ def test_report_of_the_central_file_is_the_union_of_both_servers(fleet):
             (host, len(lines(local)), expected_records)
         assert len(lines(local)) == expected_records, host
         views[host] = doc
-    total = sum(len(lines(local)) for _, local in servers.values())
+    total = sum(len(lines(local)) for _, local, _ in servers.values())
     central_log = central.dir / "central.log"
     assert wait_until(lambda: len(lines(central_log)) >= total, timeout=120), \
         (len(lines(central_log)), total)
     assert len(lines(central_log)) == total
+    # the central file holds each server's format (mixed when web2 writes logfmt)
+    central_formats = {"json" if line.split(": ", 1)[1].startswith("{") else "logfmt"
+                       for line in lines(central_log)}
+    assert central_formats == set(formats.values()), central_formats
     assert 200 <= total <= 600  # a few hundred records: small enough not to test load
 
     fleet_report = report(central_log)
@@ -207,14 +226,18 @@ def test_report_of_the_central_file_is_the_union_of_both_servers(fleet):
 
     per_server = report_model.tool_rows(report(central_log, "--per-server"), per_server=True)
     union = {}
-    for host, (_, local) in servers.items():
+    for host, (_, local, log_format) in servers.items():
         # the server's own file, through the same tool ...
-        own = report_model.tool_rows(report(local))
+        own_report = report(local)
+        assert own_report["input"]["bad_lines"] == 0, own_report["input"]["problems"]
+        own = report_model.tool_rows(own_report)
         for (cls, ja4), row in own.items():
             union[(cls, ja4, host)] = {**row, "servers": [host]}
-        # ... and through the Python model
-        assert own == {k: {**v, "servers": own[k]["servers"]} for k, v in
-                       report_model.summaries(report_model.rows({"x": lines(local)})).items()}
+        # ... and through the Python model (which reads JSON; a logfmt file is held to the
+        # status page below, and to the central file's rows)
+        if log_format == "json":
+            assert own == {k: {**v, "servers": own[k]["servers"]} for k, v in
+                           report_model.summaries(report_model.rows({"x": lines(local)})).items()}
         # ... and its status page: counters per class, inventory count per client
         doc = views[host]
         mine = {k: v for k, v in per_server.items() if k[2] == host}
@@ -242,5 +265,5 @@ def test_report_of_the_central_file_is_the_union_of_both_servers(fleet):
     assert {k[0] for k in web1} == {"no-sni", "ip-literal"}
     assert len({k[1] for k in web1 if k[0] == "no-sni"}) >= 2
     # and neither server complained
-    for host, (httpd, _) in servers.items():
+    for host, (httpd, _, _) in servers.items():
         assert not httpd.unexpected_log_lines(), (host, httpd.unexpected_log_lines())

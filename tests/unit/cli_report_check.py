@@ -1,12 +1,17 @@
 #!/usr/bin/python3
 """Black-box test of snifallback-report on the fixed logs of tests/data/report:
 
-    cli_report_check.py SNIFALLBACK_REPORT DATA_DIR            # tables, gzip, stdin, filters, names
+    cli_report_check.py SNIFALLBACK_REPORT DATA_DIR [--to-logfmt RECORD_TO_LOGFMT]
+                                                               # tables, gzip, stdin, filters, names
+                                                               # (and logfmt, mixed formats)
     cli_report_check.py SNIFALLBACK_REPORT DATA_DIR --html     # the HTML page in headless Chromium
 
 DATA_DIR holds web1/nosni.log (with bad lines), web2/nosni.log, central.log (rsyslog's traditional
-format, hosts web3 and web4), names.csv (FoxIO's columns) and the expected tables expected.txt and
-expected.csv. The .gz files (a rotated log, a truncated one) are made here from the plain ones.
+format, hosts web3 and web4), names.csv (FoxIO's columns), the expected tables expected.txt and
+expected.csv, and in logfmt/ the same three logs as the module writes them under
+SNIFallbackLogFormat logfmt (made by tests/unit/record_to_logfmt.cpp with the core's own writer;
+checked here against its output). The .gz files (a rotated log, a truncated one) are made here
+from the plain ones.
 Every table is also compared with the same grouping computed in Python
 (snifharness.report_model). Exit status 77: skipped (no Chromium for --html).
 """
@@ -189,6 +194,77 @@ def check_tables(tool, data, work):
     print("cli_report_check: tables, gzip, stdin, filters, names and problems agree")
 
 
+def check_logfmt(tool, data, work, to_logfmt):
+    """The logfmt copies of the fixtures (tests/data/report/logfmt, made by the core's own logfmt
+    writer from the JSON ones) give the same report as the JSON ones, and so does a file that
+    mixes the two formats line by line."""
+    names = ["web1/nosni.log", "web2/nosni.log", "central.log"]
+    # the copies are what the writer makes of the JSON records
+    for name in names:
+        made = subprocess.run([to_logfmt], stdin=open(data / name, "rb"), capture_output=True,
+                              timeout=60)
+        assert made.returncode == 0, made.stderr.decode()
+        assert made.stdout == (data / "logfmt" / name).read_bytes(), \
+            f"logfmt/{name} is not what the writer makes of {name}: regenerate it (README)"
+
+    def layout(directory, source):
+        # the layout of check_tables: web2's log rotated and compressed
+        os.makedirs(directory / "web1")
+        os.makedirs(directory / "web2")
+        shutil.copy(source / "web1" / "nosni.log", directory / "web1" / "nosni.log")
+        with open(source / "web2" / "nosni.log", "rb") as src, \
+                gzip.GzipFile(directory / "web2" / "nosni.log.1.gz", "wb", mtime=0) as dst:
+            shutil.copyfileobj(src, dst)
+        shutil.copy(source / "central.log", directory / "central.log")
+        return ["web1/nosni.log", "web2/nosni.log.1.gz", "central.log"]
+
+    def reports(directory, files):
+        os.chdir(directory)
+        out = {}
+        for fmt in ("text", "csv", "json"):
+            out[fmt], out[fmt + " errors"] = run(tool, *files, "--names", data / "names.csv",
+                                                 "--format", fmt)
+        return out
+
+    files = layout(work / "json", data)
+    layout(work / "logfmt", data / "logfmt")
+    from_json = reports(work / "json", files)
+    from_logfmt = reports(work / "logfmt", files)
+    assert from_json["text"] == (data / "expected.txt").read_text(), from_json["text"]
+    for key in from_json:
+        assert from_logfmt[key] == from_json[key], (key, from_logfmt[key], from_json[key])
+    # the bad lines are bad for the same reasons (the cut JSON line stays JSON in the copy)
+    for where in ("web1/nosni.log:5: no JSON object or logfmt record on the line",
+                  "web1/nosni.log:8: not JSON", "web1/nosni.log:10: not a record: no \"time\"",
+                  "central.log:5: no JSON object or logfmt record"):
+        assert where in from_logfmt["text errors"], (where, from_logfmt["text errors"])
+
+    # a log whose writer switched formats: odd lines JSON, even lines logfmt, and a logfmt record
+    # cut inside a quoted value where the JSON one was cut
+    json_lines = (data / "web1" / "nosni.log").read_bytes().split(b"\n")
+    logfmt_lines = (data / "logfmt" / "web1" / "nosni.log").read_bytes().split(b"\n")
+    assert len(json_lines) == len(logfmt_lines)
+    mixed = [j if i % 2 == 0 else l for i, (j, l) in enumerate(zip(json_lines, logfmt_lines))]
+    assert mixed[7].startswith(b'{"time":"2026-11-21T09:00:01.000Z"'), mixed[7]
+    mixed[7] = b'time=2026-11-21T09:00:01.000Z event=request client_ip=192.0.2.11 uri="/cut'
+    (work / "logfmt" / "web1" / "nosni.log").write_bytes(b"\n".join(mixed))
+    from_mixed = reports(work / "logfmt", files)
+    assert from_mixed["text"] == from_json["text"], from_mixed["text"]
+    assert from_mixed["csv"] == from_json["csv"]
+    assert report_model.tool_rows(json.loads(from_mixed["json"])) == \
+        report_model.tool_rows(json.loads(from_json["json"]))
+    assert "web1/nosni.log:8: not logfmt: unterminated quoted value of \"uri\"" in \
+        from_mixed["text errors"], from_mixed["text errors"]
+
+    # standard input: logfmt and JSON, the same rows
+    joined_json = b"".join((data / n).read_bytes() for n in names[:2])
+    joined_logfmt = b"".join((data / "logfmt" / n).read_bytes() for n in names[:2])
+    a, _ = run(tool, "--format", "json", stdin=joined_json)
+    b, _ = run(tool, "--format", "json", stdin=joined_logfmt)
+    assert report_model.tool_rows(json.loads(a)) == report_model.tool_rows(json.loads(b))
+    print("cli_report_check: logfmt and mixed logs give the JSON logs' report")
+
+
 def check_html(tool, data, work):
     from snifharness.browser import CHROMIUM, chromium, png_rows, rows_with_colour
     if CHROMIUM is None:
@@ -226,11 +302,16 @@ def check_html(tool, data, work):
 
 def main():
     tool, data = os.path.abspath(sys.argv[1]), Path(sys.argv[2]).resolve()
+    to_logfmt = None
+    if "--to-logfmt" in sys.argv[3:]:
+        to_logfmt = os.path.abspath(sys.argv[sys.argv.index("--to-logfmt") + 1])
     work = Path(tempfile.mkdtemp(prefix="snif-report-"))
     try:
         if "--html" in sys.argv[3:]:
             return check_html(tool, data, work)
         check_tables(tool, data, work)
+        if to_logfmt:
+            check_logfmt(tool, data, work, to_logfmt)
         return 0
     finally:
         os.chdir("/")

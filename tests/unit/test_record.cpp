@@ -1,6 +1,7 @@
 // The no-SNI log record: escaping, null rendering, key order, time, truncation, the PIPE_BUF bound,
 // and a property test over random hostile bytes. Everything is checked in-process: the strict JSON
-// reader of json_lite.h and a logfmt reader written here read the rendered lines back.
+// reader of json_lite.h and the core's logfmt reader (with the writer's layout checked on top) read
+// the rendered lines back; the escaped forms themselves are pinned by tables here.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -16,8 +17,10 @@
 #include <vector>
 
 #include "core/escape.h"
+#include "core/logfmt_reader.h"
 #include "core/record.h"
 #include "json_lite.h"
+#include "sample_record.h"
 
 using snifallback::EscapeStyle;
 using snifallback::LineFormat;
@@ -66,8 +69,9 @@ bool line_is_clean(std::string_view line) {
     return true;
 }
 
-
-// ---- A logfmt reader for the rules of record.h.
+// ---- Reading logfmt back: the core's reader (core/logfmt_reader.h, tested on its own in
+// test_logfmt_reader.cpp), with the writer's exact layout on top: keys of [a-z0-9_] and exactly
+// one space between pairs.
 struct LogfmtPair {
     std::string key;
     bool quoted = false;
@@ -75,120 +79,42 @@ struct LogfmtPair {
 };
 
 std::vector<LogfmtPair> parse_logfmt(std::string_view line) {
+    std::vector<snifallback::LogfmtField> fields;
+    const std::string fault = snifallback::parse_logfmt_line(line, fields);
+    if (!fault.empty()) throw std::runtime_error("logfmt: " + fault);
     std::vector<LogfmtPair> pairs;
-    std::size_t pos = 0;
-    const auto fail = [&](const char *what) {
-        throw std::runtime_error(std::string("logfmt: ") + what + " at " + std::to_string(pos));
-    };
-    while (pos < line.size()) {
-        LogfmtPair pair;
-        while (pos < line.size() && line[pos] != '=') {
-            const char c = line[pos];
-            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) fail("bad key");
-            pair.key.push_back(c);
-            ++pos;
+    std::size_t next = 0;  // where the next key must start
+    for (const snifallback::LogfmtField &field : fields) {
+        if (static_cast<std::size_t>(field.key.data() - line.data()) != next) {
+            throw std::runtime_error("logfmt: not one space before " + std::string(field.key));
         }
-        if (pair.key.empty() || pos == line.size()) fail("missing key or '='");
-        ++pos;
-        if (pos < line.size() && line[pos] == '"') {
-            pair.quoted = true;
-            ++pos;
-            for (;;) {
-                if (pos >= line.size()) fail("unterminated quote");
-                const char c = line[pos];
-                if (c == '"') break;
-                if (c == '\\') {
-                    if (pos + 1 >= line.size()) fail("dangling backslash");
-                    pair.raw.push_back(c);
-                    ++pos;
-                }
-                pair.raw.push_back(line[pos]);
-                ++pos;
-            }
-            ++pos;  // closing quote
-        } else {
-            while (pos < line.size() && line[pos] != ' ') {
-                const char c = line[pos];
-                if (c == '"' || c == '=' || c == '\\') fail("bare value needs quotes");
-                pair.raw.push_back(c);
-                ++pos;
+        for (const char c : field.key) {
+            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
+                throw std::runtime_error("logfmt: bad key " + std::string(field.key));
             }
         }
-        pairs.push_back(std::move(pair));
-        if (pos < line.size()) {
-            if (line[pos] != ' ') fail("expected one space");
-            ++pos;
-            if (pos == line.size() || line[pos] == ' ') fail("stray space");
-        }
+        next = static_cast<std::size_t>(field.raw.data() - line.data()) + field.raw.size() +
+               (field.quoted ? 1 : 0) + 1;
+        pairs.push_back({std::string(field.key), field.quoted, std::string(field.raw)});
     }
+    if (!pairs.empty() && next != line.size() + 1) throw std::runtime_error("logfmt: stray space");
     return pairs;
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    throw std::runtime_error("logfmt: bad \\x digit");
-}
-
-// Decodes the escapes of a quoted value (or list element): \" \\ \n \r \t \xNN.
-std::string logfmt_unescape(std::string_view raw) {
+std::string logfmt_value(const LogfmtPair &pair) {
     std::string out;
-    for (std::size_t pos = 0; pos < raw.size(); ++pos) {
-        if (raw[pos] != '\\') {
-            out.push_back(raw[pos]);
-            continue;
-        }
-        if (++pos >= raw.size()) throw std::runtime_error("logfmt: dangling backslash");
-        switch (raw[pos]) {
-            case '"':
-                out.push_back('"');
-                break;
-            case '\\':
-                out.push_back('\\');
-                break;
-            case 'n':
-                out.push_back('\n');
-                break;
-            case 'r':
-                out.push_back('\r');
-                break;
-            case 't':
-                out.push_back('\t');
-                break;
-            case 'x':
-                if (pos + 2 >= raw.size()) throw std::runtime_error("logfmt: short \\x");
-                out.push_back(
-                    static_cast<char>(hex_value(raw[pos + 1]) * 16 + hex_value(raw[pos + 2])));
-                pos += 2;
-                break;
-            default:
-                throw std::runtime_error("logfmt: bad escape");
-        }
+    if (!snifallback::decode_logfmt_value(pair.raw, out)) {
+        throw std::runtime_error("logfmt: bad escape in " + pair.key);
     }
     return out;
 }
 
-std::string logfmt_value(const LogfmtPair &pair) {
-    return pair.quoted ? logfmt_unescape(pair.raw) : pair.raw;
-}
-
 std::vector<std::string> logfmt_list(const LogfmtPair &pair) {
     std::vector<std::string> out;
-    if (pair.raw.empty()) return out;
-    std::size_t start = 0;
-    for (;;) {
-        const std::size_t comma = pair.raw.find(',', start);
-        const std::string_view element = std::string_view(pair.raw).substr(
-            start, comma == std::string::npos ? std::string::npos : comma - start);
-        if (!pair.quoted)
-            out.emplace_back(element);
-        else if (element == "\\_")
-            out.emplace_back();
-        else
-            out.push_back(logfmt_unescape(element));
-        if (comma == std::string::npos) return out;
-        start = comma + 1;
+    if (!snifallback::split_logfmt_list(pair.raw, out)) {
+        throw std::runtime_error("logfmt: bad list " + pair.key);
     }
+    return out;
 }
 
 const LogfmtPair &logfmt_at(const std::vector<LogfmtPair> &pairs, std::string_view key) {
@@ -269,40 +195,6 @@ const std::vector<std::string> all_keys = {
 std::vector<std::string> first_keys(std::size_t count) {
     return std::vector<std::string>(all_keys.begin(),
                                     all_keys.begin() + static_cast<std::ptrdiff_t>(count));
-}
-
-Record sample_request() {
-    Record r;
-    r.time_us = 1795420862345678;
-    r.event = "request";
-    r.client_ip = "192.0.2.7";
-    r.client_port = 50123;
-    r.peer_ip = "198.51.100.9";
-    r.source = "handshake";
-    r.local_ip = "198.51.100.1";
-    r.local_port = 443;
-    r.vhost = "default.test";
-    r.cert_vhost = "legacy.test";
-    r.sni_class = "no-sni";
-    r.tls_offered_max = "TLSv1.3";
-    r.tls_version = "TLSv1.2";
-    r.cipher = "ECDHE-RSA-AES128-GCM-SHA256";
-    r.alpn = std::vector<std::string>{"h2", "http/1.1"};
-    r.ja3 = "771,4865-4866,0-23-65281,29-23,0";
-    r.ja3_hash = "cd08e31494f9531f560d64c695473da9";
-    r.ja4 = "t13i1516h2_8daaf6152771_02713d6af862";
-    r.client_name = "curl 7.88.1";
-    r.outcome = "established";
-    r.host = "192.0.2.1";
-    r.method = "GET";
-    r.uri = "/index.html?a=b";
-    r.protocol = "HTTP/1.1";
-    r.user_agent = "curl/7.88.1";
-    r.action = "exempt";
-    r.enforced = true;
-    r.reason = "ip-literal";
-    r.status = 200;
-    return r;
 }
 
 // The record with its connection fields (client_ip .. outcome) absent: what the glue fills for a

@@ -224,10 +224,10 @@ TEST_CASE("report: times, days, syslog prefixes and servers from file names") {
     using snifallback::split_syslog_prefix;
     auto s = split_syslog_prefix("{\"a\":1}");
     CHECK_FALSE(s.has_prefix);
-    CHECK(s.json == "{\"a\":1}");
+    CHECK(s.record == "{\"a\":1}");
     s = split_syslog_prefix("Nov 23 08:01:02 web1 apache2: {\"a\":1}");
     CHECK(s.host == "web1");
-    CHECK(s.json == "{\"a\":1}");
+    CHECK(s.record == "{\"a\":1}");
     s = split_syslog_prefix("2026-11-23T08:01:02.345+00:00 web-2.example apache2[123]: {\"a\":1}");
     CHECK(s.host == "web-2.example");
     s = split_syslog_prefix("<134>1 2026-11-23T08:01:02Z web3 apache2 123 - - {\"a\":1}");
@@ -235,7 +235,7 @@ TEST_CASE("report: times, days, syslog prefixes and servers from file names") {
     s = split_syslog_prefix("Nov 23 08:01:02 {\"a\":1}");
     CHECK(s.host.empty());
     s = split_syslog_prefix("garbage without a record");
-    CHECK(s.json.empty());
+    CHECK(s.record.empty());
 
     using snifallback::server_from_path;
     CHECK(server_from_path("-") == "stdin");
