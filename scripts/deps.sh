@@ -4,7 +4,7 @@
 # something is missing.
 #
 #   scripts/deps.sh          # build, tests, demo
-#   scripts/deps.sh bench    # ... and what scripts/bench.sh and scripts/sanitize.sh use
+#   scripts/deps.sh bench    # ... and what scripts/bench.sh, sanitize.sh and busy-check.sh use
 set -euo pipefail
 
 packages=(
@@ -27,10 +27,15 @@ packages=(
   logrotate rsyslog
   # a real Prometheus server and promtool that scrape and check ?metrics (test_130_prometheus)
   prometheus
+  # the load balancer in front of Apache (test_180, test_182, test_184: PROXY protocol, health
+  # checks, TLS ended in front)
+  haproxy
 )
 
 if [ "${1:-}" = bench ]; then
-  packages+=(haproxy valgrind util-linux wrk)
+  packages+=(valgrind util-linux wrk)
+  # scripts/busy-check.sh: a busy loop on every core
+  packages+=(stress-ng)
   # scripts/bench/report.py: peak memory (/usr/bin/time -v) and jq, the baseline
   packages+=(time jq)
 fi
@@ -71,13 +76,15 @@ fi
 
 # Debian's prometheus package enables and starts a system server on :9090 (systemd or its init
 # script) that scrapes itself; the tests start their own on free loopback ports and never use it.
-# Stop and disable it when this run installed it; a prometheus that was here before is left alone.
-if [[ " ${missing[*]} " == *" prometheus "* ]]; then
+# Debian's haproxy service likewise (the tests start their own). Stop and disable each when this
+# run installed it; one that was here before is left alone.
+for service in prometheus haproxy; do
+  [[ " ${missing[*]} " == *" $service "* ]] || continue
   if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-    "${sudo_cmd[@]}" systemctl disable --now prometheus >/dev/null 2>&1 || true
-  elif [ -x /etc/init.d/prometheus ]; then
-    "${sudo_cmd[@]}" /etc/init.d/prometheus stop >/dev/null 2>&1 || true
-    "${sudo_cmd[@]}" update-rc.d prometheus disable >/dev/null 2>&1 || true
+    "${sudo_cmd[@]}" systemctl disable --now "$service" >/dev/null 2>&1 || true
+  elif [ -x "/etc/init.d/$service" ]; then
+    "${sudo_cmd[@]}" "/etc/init.d/$service" stop >/dev/null 2>&1 || true
+    "${sudo_cmd[@]}" update-rc.d "$service" disable >/dev/null 2>&1 || true
   fi
-fi
+done
 exit 0
