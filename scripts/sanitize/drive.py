@@ -180,6 +180,7 @@ def main() -> int:
     # apache2 under valgrind starts, and stops (its leak check), slowly.
     httpd = Httpd(pki, str(Path(args.module).resolve()), mpm="event", start_timeout=120,
                   stop_timeout=180)
+    httpd.one_process = True  # the wrapper runs apache2 -X
     try:
         first_start(httpd, args.hostile, args.valgrind)
         second_start(httpd)

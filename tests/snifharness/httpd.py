@@ -76,6 +76,9 @@ class Httpd:
         self.module = module
         self.mpm = mpm
         self.start_timeout, self.stop_timeout = start_timeout, stop_timeout
+        # True when the command runs `apache2 -X` (scripts/sanitize.sh's wrappers): it serves in
+        # the one process and forks no children to wait for.
+        self.one_process = False
         self.root = Path(tempfile.mkdtemp(prefix="snif-httpd-"))
         # Child processes run as www-data when we are root: the tree must be readable to them.
         os.chmod(self.root, 0o755)
@@ -170,7 +173,8 @@ DocumentRoot "{self.root}/htdocs/default.test"
         both ports answer. The children matter: the MPM writes the pid file before it installs
         its signal handlers, and a SIGTERM in between (a test that starts and at once stops, on
         a busy machine) kills the parent outright, leaving its pid file and children behind."""
-        return (self._pidfile_names(proc.pid) and bool(process.child_pids(proc.pid))
+        return (self._pidfile_names(proc.pid)
+                and (self.one_process or bool(process.child_pids(proc.pid)))
                 and accepts(self.https_port) and accepts(self.http_port))
 
     def _pidfile_names(self, pid: int) -> bool:
